@@ -1,0 +1,134 @@
+#include "kern/entry.h"
+
+#include "kern/kernel.h"
+#include "kern/lwp.h"
+#include "kern/panic.h"
+#include "kern/sched.h"
+
+namespace rk::kern {
+namespace {
+
+// The lwp this thread is bound to (rump_lwproc), and in which kernel. A kernel is named by its
+// address and boot time together, so a binding to a destroyed kernel never matches a new one
+// that happens to reuse its memory.
+struct Binding {
+  Lwp* lwp = nullptr;
+  const Kernel* kernel = nullptr;
+  int64_t boot_ns = 0;
+};
+thread_local Binding t_binding;
+
+void bind(Kernel& k, Lwp* l) {
+  if (l == nullptr) t_binding = {};
+  else t_binding = {l, &k, k.boot_ns()};
+}
+
+}  // namespace
+
+Lwp* bound_lwp(Kernel& k) {
+  const Binding& b = t_binding;
+  return b.kernel == &k && b.boot_ns == k.boot_ns() ? b.lwp : nullptr;
+}
+
+KernelEntry::KernelEntry(Kernel& k) : kernel_(k), lwp_(bound_lwp(k)), prev_(curlwp()) {
+  Scheduler& sched = k.sched();
+  if (lwp_ != nullptr) {
+    set_curlwp(lwp_);
+    sched.schedule(*lwp_);
+    return;
+  }
+  // An implicit lwp: take a CPU, then the lwp it keeps spare (or a new one).
+  set_curlwp(nullptr);
+  Cpu& cpu = sched.acquire(nullptr);
+  lwp_ = cpu.spare_lwp;
+  cpu.spare_lwp = nullptr;
+  if (lwp_ == nullptr) {
+    Result<Lwp*> l = k.procs().new_lwp(k.proc1(), true);
+    if (!l.ok()) {
+      sched.release_cpu(cpu);
+      set_curlwp(prev_);
+      return;  // lwp_ == nullptr: the caller answers ENOMEM
+    }
+    lwp_ = l.value();
+  }
+  sched.attach(cpu, *lwp_);
+  set_curlwp(lwp_);
+}
+
+KernelEntry::~KernelEntry() {
+  if (lwp_ == nullptr) return;
+  if (lwp_->implicit()) {
+    // Keep the lwp for the next implicit entry on this CPU (the spare slot belongs to whoever
+    // holds the CPU, and we still do).
+    Cpu& cpu = *lwp_->cpu();
+    if (cpu.spare_lwp == nullptr) {
+      cpu.spare_lwp = lwp_;
+    } else {
+      Lwp* l = lwp_;
+      set_curlwp(nullptr);
+      kernel_.procs().release_lwp(l);
+      kernel_.sched().release_cpu(cpu);
+      set_curlwp(prev_);
+      return;
+    }
+  }
+  kernel_.sched().unschedule(*lwp_);
+  set_curlwp(prev_);
+}
+
+int64_t syscall_enter(Kernel& k, unsigned nr, const SyscallArgs& args) {
+  if (k.halted()) return -to_int(Errno::kNxio);
+  KernelEntry e(k);
+  if (e.lwp_or_null() == nullptr) return -to_int(Errno::kNoMem);
+  return syscall_dispatch(e.lwp(), nr, args);
+}
+
+Result<void> lwproc_rfork(Kernel& k, FdInherit fd) {
+  KernelEntry e(k);
+  if (e.lwp_or_null() == nullptr) return Errno::kNoMem;
+  Lwp* l = RK_TRY(k.procs().spawn(e.lwp().proc(), fd));
+  l->claim();
+  if (Lwp* old = bound_lwp(k)) old->unclaim();
+  bind(k, l);
+  return ok();
+}
+
+Result<void> lwproc_newlwp(Kernel& k, Pid pid) {
+  KernelEntry e(k);
+  if (e.lwp_or_null() == nullptr) return Errno::kNoMem;
+  Ref<Proc> p = RK_TRY(k.procs().lookup(pid));
+  Lwp* l = RK_TRY(k.procs().new_lwp(*p, false));
+  l->claim();
+  if (Lwp* old = bound_lwp(k)) old->unclaim();
+  bind(k, l);
+  return ok();
+}
+
+void lwproc_switch(Kernel& k, Lwp* l) {
+  Lwp* old = bound_lwp(k);
+  if (l == old) return;
+  if (l != nullptr) {
+    if (&l->kernel() != &k) panic(k, "lwproc_switch: lwp %p belongs to another kernel", l);
+    if (l->implicit()) panic(k, "lwproc_switch: lwp %p is an implicit lwp", l);
+    if (!l->claim()) panic(k, "lwproc_switch: lwp %d of pid %d runs on another thread", l->lid(), l->proc().pid());
+  }
+  if (old != nullptr) old->unclaim();
+  bind(k, l);
+}
+
+void lwproc_releaselwp(Kernel& k) {
+  Lwp* l = bound_lwp(k);
+  if (l == nullptr) return;  // the implicit context has nothing to release
+  bind(k, nullptr);
+  // The release runs as l itself, on its CPU, which is given back after l is gone.
+  Lwp* prev = set_curlwp(l);
+  k.sched().schedule(*l);
+  Cpu* cpu = l->cpu();
+  l->unclaim();
+  set_curlwp(nullptr);
+  k.procs().release_lwp(l);
+  k.sched().release_cpu(*cpu);
+  set_curlwp(prev);
+}
+
+}  // namespace rk::kern

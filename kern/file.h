@@ -1,0 +1,89 @@
+// Open files and descriptor tables.
+//
+// A File is what a descriptor refers to (a vnode, a socket, a pipe end, a device): reference
+// counted, shared by every descriptor and process that has it open. Subsystems derive from it
+// and implement the operations they support; the others fail the way Linux fails them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kern/lib/ref.h"
+#include "kern/lib/result.h"
+#include "kern/lib/vector.h"
+#include "kern/lock.h"
+
+namespace rk::kern {
+
+class Kernel;
+class Lwp;
+
+class File : public RefCounted<File> {
+ public:
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  Kernel& kernel() const { return kernel_; }
+  uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }  // O_* status flags
+  void set_flags(uint32_t f) { flags_.store(f, std::memory_order_relaxed); }
+
+  virtual Result<size_t> read(Lwp& l, void* buf, size_t len) { return Errno::kInval; }
+  virtual Result<size_t> write(Lwp& l, const void* buf, size_t len) { return Errno::kInval; }
+
+  // The last reference went: release what the file holds, then free it.
+  void release_last();
+
+ protected:
+  File(Kernel& kernel, uint32_t flags) : kernel_(kernel), flags_(flags) {}
+  virtual ~File() = default;
+  // Frees the object (called once, after close_last()). Derived classes free with the size
+  // they were allocated with.
+  virtual void free_self() = 0;
+  // Called once when the last reference is dropped; may block.
+  virtual void close_last() {}
+
+ private:
+  Kernel& kernel_;
+  std::atomic<uint32_t> flags_;
+};
+
+// A process's descriptors: slot i is descriptor i. Shared between processes forked with
+// FdInherit::kShare.
+class FdTable final : public RefCounted<FdTable> {
+ public:
+  static Result<Ref<FdTable>> create(Kernel& kernel);  // ENOMEM
+  // A copy holding the same files (descriptors of a forked process).
+  Result<Ref<FdTable>> copy() RK_EXCLUDES(lock_);
+
+  // Installs f at the lowest free descriptor >= min. EMFILE when the limit is reached.
+  Result<int> install(Ref<File> f, int min, bool cloexec) RK_EXCLUDES(lock_);
+  // Installs f at exactly fd, closing what was there (dup2). EBADF for fd out of range.
+  Result<void> install_at(Ref<File> f, int fd, bool cloexec) RK_EXCLUDES(lock_);
+  Result<Ref<File>> get(int fd) RK_EXCLUDES(lock_);  // EBADF
+  Result<void> close(int fd) RK_EXCLUDES(lock_);     // EBADF
+  Result<bool> cloexec(int fd) RK_EXCLUDES(lock_);
+  Result<void> set_cloexec(int fd, bool on) RK_EXCLUDES(lock_);
+  void close_all() RK_EXCLUDES(lock_);
+  size_t open_count() const RK_EXCLUDES(lock_);
+
+  static constexpr int kMaxFds = 1024 * 1024;  // Linux's default nr_open
+  int limit() const { return limit_; }
+
+  void release_last();
+
+ private:
+  struct Slot {
+    RefPtr<File> file;
+    bool cloexec = false;
+  };
+  friend class Kmem;
+  explicit FdTable(Kernel& kernel);
+  int lowest_free_locked(int min) const RK_REQUIRES(lock_);
+
+  Kernel& kernel_;
+  mutable Mutex lock_;
+  Vector<Slot> slots_ RK_GUARDED_BY(lock_);
+  int limit_ = 1024;  // RLIMIT_NOFILE's usual soft limit
+};
+
+}  // namespace rk::kern

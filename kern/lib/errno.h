@@ -1,0 +1,82 @@
+// Kernel error numbers. The values are Linux's (DESIGN.md §4 "ABI"), so an Errno crosses to a
+// Linux client, the wire protocol and the hijack library without translation.
+#pragma once
+
+namespace rk {
+
+enum class Errno : int {
+  kPerm = 1,
+  kNoEnt = 2,
+  kSrch = 3,
+  kIntr = 4,
+  kIo = 5,
+  kNxio = 6,
+  k2Big = 7,
+  kNoExec = 8,
+  kBadF = 9,
+  kChild = 10,
+  kAgain = 11,
+  kNoMem = 12,
+  kAcces = 13,
+  kFault = 14,
+  kNotBlk = 15,
+  kBusy = 16,
+  kExist = 17,
+  kXDev = 18,
+  kNoDev = 19,
+  kNotDir = 20,
+  kIsDir = 21,
+  kInval = 22,
+  kNFile = 23,
+  kMFile = 24,
+  kNotTy = 25,
+  kTxtBsy = 26,
+  kFBig = 27,
+  kNoSpc = 28,
+  kSPipe = 29,
+  kRoFs = 30,
+  kMLink = 31,
+  kPipe = 32,
+  kDom = 33,
+  kRange = 34,
+  kDeadLk = 35,
+  kNameTooLong = 36,
+  kNoLck = 37,
+  kNoSys = 38,
+  kNotEmpty = 39,
+  kLoop = 40,
+  kNoData = 61,
+  kTime = 62,
+  kOverflow = 75,
+  kBadFd = 77,
+  kIlSeq = 84,
+  kNotSock = 88,
+  kMsgSize = 90,
+  kOpNotSupp = 95,
+  kAfNoSupport = 97,
+  kAddrInUse = 98,
+  kAddrNotAvail = 99,
+  kNetUnreach = 101,
+  kConnAborted = 103,
+  kConnReset = 104,
+  kNoBufs = 105,
+  kIsConn = 106,
+  kNotConn = 107,
+  kShutdown = 108,
+  kTimedOut = 110,
+  kConnRefused = 111,
+  kHostUnreach = 113,
+  kAlready = 114,
+  kInProgress = 115,
+  kStale = 116,
+  kUClean = 117,
+  kDQuot = 122,
+  kCanceled = 125,
+};
+
+constexpr int to_int(Errno e) { return static_cast<int>(e); }
+
+// The symbolic name ("ENOENT") of an error, for the message log; "E?" for unknown values.
+const char* errno_name(Errno e);
+
+}  // namespace rk

@@ -1,0 +1,78 @@
+#include "kern/log.h"
+
+#include "kern/hyp.h"
+#include "kern/kmem.h"
+#include "kern/lib/format.h"
+#include "kern/lib/string.h"
+
+namespace rk::kern {
+
+MsgLog::MsgLog(Hyp& hyp, Kmem& kmem, int64_t boot_ns, bool verbose)
+    : hyp_(hyp), kmem_(kmem), boot_ns_(boot_ns), verbose_(verbose) {}
+
+MsgLog::~MsgLog() RK_NO_THREAD_SAFETY_ANALYSIS {  // nobody else is left to take the lock
+  if (ring_ != nullptr) kmem_.free(ring_, kSize);
+}
+
+void MsgLog::log(LogLevel level, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
+}
+
+void MsgLog::vlog(LogLevel level, const char* fmt, va_list ap) {
+  char line[512];
+  int64_t t = hyp_.monotonic_ns() - boot_ns_;
+  int n = format(line, sizeof line, "[%5lld.%06lld] ", static_cast<long long>(t / 1000000000),
+                 static_cast<long long>(t % 1000000000 / 1000));
+  int m = vformat(line + n, sizeof line - n - 1, fmt, ap);
+  size_t len = static_cast<size_t>(n) + (static_cast<size_t>(m) < sizeof line - n - 2
+                                             ? static_cast<size_t>(m)
+                                             : sizeof line - n - 2);
+  if (len == 0 || line[len - 1] != '\n') line[len++] = '\n';
+  {
+    lock_.lock();
+    append_locked(line, len);
+    lock_.unlock();
+  }
+  if (verbose_ || level <= LogLevel::kCrit) hyp_.putstr({line, len});
+}
+
+void MsgLog::append_locked(const char* s, size_t n) {
+  if (ring_ == nullptr) {
+    ring_ = static_cast<char*>(kmem_.alloc(kSize, KmFlags::kNoSleep));
+    if (ring_ == nullptr) return;  // out of memory: the message is lost, not the kernel
+  }
+  for (size_t i = 0; i < n; ++i) ring_[(head_ + i) % kSize] = s[i];
+  head_ += n;
+  if (head_ - tail_ > kSize) {
+    // Drop whole lines from the front.
+    tail_ = head_ - kSize;
+    while (tail_ < head_ && ring_[(tail_ - 1) % kSize] != '\n') ++tail_;
+  }
+}
+
+size_t MsgLog::read(char* buf, size_t len) const {
+  lock_.lock();
+  size_t have = static_cast<size_t>(head_ - tail_);
+  size_t n = have < len ? have : len;
+  for (size_t i = 0; i < n; ++i) buf[i] = ring_[(tail_ + i) % kSize];
+  lock_.unlock();
+  return n;
+}
+
+size_t MsgLog::size() const {
+  lock_.lock();
+  size_t n = static_cast<size_t>(head_ - tail_);
+  lock_.unlock();
+  return n;
+}
+
+void MsgLog::clear() {
+  lock_.lock();
+  tail_ = head_;
+  lock_.unlock();
+}
+
+}  // namespace rk::kern
