@@ -22,6 +22,8 @@ Kernel::Kernel(const rumpuser_ops& ops, const BootParams& params, int64_t boot_n
       callouts_(*this),
       workq_(*this, "kworker"),
       names_lock_(*this),
+      hostname_("rump"),
+      domainname_("(none)"),
       handlers_(base_syscall_handlers()) {}
 
 Kernel::~Kernel() = default;
@@ -53,8 +55,6 @@ Result<void> Kernel::boot() {
   if (params_.memlimit != 0 && kmem_.used() > params_.memlimit) return Errno::kNoMem;
   RK_TRY(sleepq_.init());
   RK_TRY(sched_.init(params_.ncpu));
-  hostname_.assign("rump");
-  domainname_.assign("(none)");
 
   // Boot runs as lwp0 of proc0 on a virtual CPU, like any other kernel code.
   Ref<Proc> p0 = RK_TRY(procs_.fork(nullptr, FdInherit::kClear, "kernel"));
@@ -67,9 +67,11 @@ Result<void> Kernel::boot() {
   Result<void> rv = [&]() -> Result<void> {
     Ref<Proc> p1 = RK_TRY(procs_.fork(proc0_.get(), FdInherit::kClear, "rump_client"));
     proc1_ = p1;
-    log_.log(LogLevel::kInfo, "Anykernel 0.1.0 booting: %u virtual CPU%s, memory limit %s%llu",
-             params_.ncpu, params_.ncpu == 1 ? "" : "s", params_.memlimit ? "" : "none",
-             static_cast<unsigned long long>(params_.memlimit));
+    char limit[32];
+    if (params_.memlimit == 0) format(limit, sizeof limit, "none");
+    else format(limit, sizeof limit, "%llu bytes", static_cast<unsigned long long>(params_.memlimit));
+    log_.log(LogLevel::kInfo, "Anykernel 0.1.0 booting: %u virtual CPU%s, memory limit %s",
+             params_.ncpu, params_.ncpu == 1 ? "" : "s", limit);
     RK_TRY(attach_components());
     log_.log(LogLevel::kInfo, "kernel up in %lld us, %u component%s",
              static_cast<long long>(uptime_ns() / 1000), nattached_, nattached_ == 1 ? "" : "s");
