@@ -1,0 +1,47 @@
+// The benchmarks of rump_bench, one source file each, and what they share.
+#pragma once
+
+#include <optional>
+
+#include "harness.h"
+
+struct rump_kernel;
+
+namespace rk::bench {
+
+// Median cost of booting and of destroying one kernel with default parameters, measured by
+// the create benchmark and used by the scaling one as its reference.
+struct KernelCost {
+  double create_ns;
+  double destroy_ns;
+};
+
+struct Context {
+  const Options& options;
+  Report& report;
+  std::optional<KernelCost> kernel_cost;  // set once the create benchmark has run
+};
+
+struct Benchmark {
+  const char* id;     // for --filter
+  const char* title;  // for --list
+  void (*run)(Context&);
+};
+
+void run_create(Context& ctx);      // bench_create.cpp
+void run_syscall(Context& ctx);     // bench_syscall.cpp
+void run_memory(Context& ctx);      // bench_memory.cpp
+void run_scaling(Context& ctx);     // bench_scaling.cpp
+void run_contention(Context& ctx);  // bench_contention.cpp
+
+// Measures KernelCost (create and destroy `n` kernels in turn, `reps` times); nullopt, with an
+// error reported, if a kernel cannot be created.
+std::optional<KernelCost> measure_kernel_cost(Context& ctx, int reps, uint64_t n);
+
+// The budget every kernel's resident memory is held to (the target): 256 KiB.
+inline constexpr double kKernelMemoryBudgetKiB = 256;
+
+// "what failed: strerror(error)" for Report::error.
+std::string describe_error(const char* what, int error);
+
+}  // namespace rk::bench
