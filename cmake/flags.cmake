@@ -14,6 +14,15 @@ if(RK_SANITIZE)
   add_link_options(-fsanitize=${RK_SANITIZE})
 endif()
 
+if(RK_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "RK_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++)")
+  endif()
+  # Coverage for everything; the fuzz targets themselves link -fsanitize=fuzzer.
+  add_compile_options(-fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+endif()
+
 # Kernel code (kern/ vfs/ fs/ net/ dev/): no exceptions, no RTTI, no host headers (DESIGN.md §2).
 set(RK_KERNEL_FLAGS -fno-exceptions -fno-rtti)
 
