@@ -63,8 +63,9 @@ void run_syscall(Context& ctx) {
     ctx.report.error("rump_sys_getpid", describe_error("rump_sys_getpid", errno));
     return;
   }
-  const int reps = opt.reps(11);
-  const uint64_t n = opt.iters(200000);
+  // Many short runs: the median shrugs off the runs that other work on the machine disturbed.
+  const int reps = opt.reps(21);
+  const uint64_t n = opt.iters(100000);
   for (const Call& c : kCalls) {
     loop(c.rump)(n / 10);  // warm up caches and the kernel's spare lwp
     PairTiming t = time_pair(reps, n, loop(c.rump), n, loop(c.host));

@@ -1,10 +1,12 @@
 #include "harness.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -51,6 +53,17 @@ uint64_t rss_from_statm() {
 uint64_t resident_bytes() {
   uint64_t rss = rss_from_smaps_rollup();
   return rss != 0 ? rss : rss_from_statm();
+}
+
+uint64_t minor_faults() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_minflt);
+}
+
+double load_average() {
+  double load = -1;
+  return getloadavg(&load, 1) == 1 ? load : -1;
 }
 
 void trim_heap() { malloc_trim(0); }

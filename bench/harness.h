@@ -77,6 +77,12 @@ void keep(const T& value) {
 // /proc/self/statm if that is missing). 0 if neither can be read.
 uint64_t resident_bytes();
 
+// Minor page faults this process has taken so far (first touches of fresh memory).
+uint64_t minor_faults();
+
+// The host's 1-minute load average, or -1 if unknown. A busy host makes every figure noisier.
+double load_average();
+
 // Returns the allocator's free memory to the host, so that a following resident-memory
 // difference counts what new allocations touch rather than what old ones left behind.
 void trim_heap();

@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
               options.quick ? ", quick run (figures are rough)" : "");
   std::printf("components linked: %s\n",
               *RK_BENCH_COMPONENTS != '\0' ? RK_BENCH_COMPONENTS : "none besides the core");
+  if (double load = load_average(); load >= 0) {
+    std::printf("load average %.2f before the run%s\n", load,
+                load > 0.5 ? ": other work on this machine makes the figures noisier" : "");
+  }
   if (std::strcmp(RK_BENCH_BUILD_TYPE, "Release") != 0)
     std::printf("warning: not a Release build; the figures are not representative\n");
   std::printf("ratio = cost measured / cost of the baseline (lower is better)\n\n");

@@ -92,6 +92,10 @@ Result<void> Cred::setregid(Gid r, Gid e) {
 }
 
 Result<void> Cred::setresuid(Uid r, Uid e, Uid s) {
+  // A call that changes nothing does nothing, not even resetting the fs id (Linux >= 6.1).
+  if ((r == kNoId || r == ruid) && (e == kNoId || (e == euid && e == fsuid)) &&
+      (s == kNoId || s == suid))
+    return ok();
   if (!privileged()) {
     auto allowed = [&](Uid id) { return id == kNoId || id == ruid || id == euid || id == suid; };
     if (!allowed(r) || !allowed(e) || !allowed(s)) return Errno::kPerm;
@@ -104,6 +108,9 @@ Result<void> Cred::setresuid(Uid r, Uid e, Uid s) {
 }
 
 Result<void> Cred::setresgid(Gid r, Gid e, Gid s) {
+  if ((r == kNoId || r == rgid) && (e == kNoId || (e == egid && e == fsgid)) &&
+      (s == kNoId || s == sgid))
+    return ok();
   if (!privileged()) {
     auto allowed = [&](Gid id) { return id == kNoId || id == rgid || id == egid || id == sgid; };
     if (!allowed(r) || !allowed(e) || !allowed(s)) return Errno::kPerm;

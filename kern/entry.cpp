@@ -8,26 +8,60 @@
 namespace rk::kern {
 namespace {
 
-// The lwp this thread is bound to (rump_lwproc), and in which kernel. A kernel is named by its
+// The lwps this thread is bound to (rump_lwproc), one per kernel. A kernel is named by its
 // address and boot time together, so a binding to a destroyed kernel never matches a new one
 // that happens to reuse its memory.
 struct Binding {
   Lwp* lwp = nullptr;
   const Kernel* kernel = nullptr;
   int64_t boot_ns = 0;
+  uint64_t used = 0;  // when it was last set, for choosing one to forget
 };
-thread_local Binding t_binding;
+constexpr int kBindings = 16;
+struct ThreadBindings {
+  Binding slot[kBindings];
+  uint64_t clock = 0;
+};
+thread_local ThreadBindings t_bindings;
+
+Binding* find(const Kernel& k) {
+  for (Binding& b : t_bindings.slot)
+    if (b.lwp != nullptr && b.kernel == &k && b.boot_ns == k.boot_ns()) return &b;
+  return nullptr;
+}
 
 void bind(Kernel& k, Lwp* l) {
-  if (l == nullptr) t_binding = {};
-  else t_binding = {l, &k, k.boot_ns()};
+  Binding* b = find(k);
+  if (l == nullptr) {
+    if (b != nullptr) *b = {};
+    return;
+  }
+  if (b == nullptr) {
+    // A free slot, or else the one set longest ago: its kernel is likely gone, but a thread
+    // bound in more than kBindings live kernels loses the oldest binding, and says so.
+    Binding* oldest = &t_bindings.slot[0];
+    for (Binding& s : t_bindings.slot) {
+      if (s.lwp == nullptr) {
+        b = &s;
+        break;
+      }
+      if (s.used < oldest->used) oldest = &s;
+    }
+    if (b == nullptr) {
+      b = oldest;
+      k.log().log(LogLevel::kWarning,
+                  "lwproc: a thread is bound in more than %d kernels; it forgets one binding",
+                  kBindings);
+    }
+  }
+  *b = {l, &k, k.boot_ns(), ++t_bindings.clock};
 }
 
 }  // namespace
 
 Lwp* bound_lwp(Kernel& k) {
-  const Binding& b = t_binding;
-  return b.kernel == &k && b.boot_ns == k.boot_ns() ? b.lwp : nullptr;
+  Binding* b = find(k);
+  return b != nullptr ? b->lwp : nullptr;
 }
 
 KernelEntry::KernelEntry(Kernel& k) : kernel_(k), lwp_(bound_lwp(k)), prev_(curlwp()) {

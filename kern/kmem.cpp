@@ -2,6 +2,7 @@
 
 #include "kern/hyp.h"
 #include "kern/kernel.h"
+#include "kern/lib/format.h"
 #include "kern/lib/string.h"
 #include "kern/panic.h"
 #include "kern/sched.h"
@@ -10,6 +11,15 @@ namespace rk::kern {
 
 Kmem::Kmem(Kernel& kernel, Hyp& hyp, uint64_t limit)
     : kernel_(kernel), hyp_(hyp), limit_(limit), lock_(kernel), freed_(kernel) {}
+
+Kmem::~Kmem() {
+  uint64_t left = used_.load(std::memory_order_relaxed);
+  if (left == 0) return;
+  char line[128];
+  format(line, sizeof line, "rump: kernel memory leak: %llu bytes still allocated at shutdown\n",
+         static_cast<unsigned long long>(left));
+  hyp_.putstr(line);
+}
 
 bool Kmem::reserve(size_t size) {
   uint64_t now = used_.fetch_add(size, std::memory_order_relaxed) + size;

@@ -39,6 +39,9 @@ class Kmem {
  public:
   // limit 0: unlimited (only the host's memory bounds the kernel).
   Kmem(Kernel& kernel, Hyp& hyp, uint64_t limit);
+  // Reports on the console any memory still allocated: every kernel object must be freed by
+  // the time its kernel is.
+  ~Kmem();
   Kmem(const Kmem&) = delete;
   Kmem& operator=(const Kmem&) = delete;
 

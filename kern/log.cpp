@@ -22,10 +22,14 @@ void MsgLog::log(LogLevel level, const char* fmt, ...) {
 }
 
 void MsgLog::vlog(LogLevel level, const char* fmt, va_list ap) {
+  // The log keeps Linux's record format, "<level>[seconds] text"; the console gets it without
+  // the level.
   char line[512];
   int64_t t = hyp_.monotonic_ns() - boot_ns_;
-  int n = format(line, sizeof line, "[%5lld.%06lld] ", static_cast<long long>(t / 1000000000),
-                 static_cast<long long>(t % 1000000000 / 1000));
+  int prefix = format(line, sizeof line, "<%d>", static_cast<int>(level));
+  int n = prefix + format(line + prefix, sizeof line - prefix, "[%5lld.%06lld] ",
+                          static_cast<long long>(t / 1000000000),
+                          static_cast<long long>(t % 1000000000 / 1000));
   int m = vformat(line + n, sizeof line - n - 1, fmt, ap);
   size_t len = static_cast<size_t>(n) + (static_cast<size_t>(m) < sizeof line - n - 2
                                              ? static_cast<size_t>(m)
@@ -36,7 +40,7 @@ void MsgLog::vlog(LogLevel level, const char* fmt, va_list ap) {
     append_locked(line, len);
     lock_.unlock();
   }
-  if (verbose_ || level <= LogLevel::kCrit) hyp_.putstr({line, len});
+  if (verbose_ || level <= LogLevel::kCrit) hyp_.putstr({line + prefix, len - prefix});
 }
 
 void MsgLog::append_locked(const char* s, size_t n) {
@@ -47,9 +51,11 @@ void MsgLog::append_locked(const char* s, size_t n) {
   for (size_t i = 0; i < n; ++i) ring_[(head_ + i) % kSize] = s[i];
   head_ += n;
   if (head_ - tail_ > kSize) {
-    // Drop whole lines from the front.
+    // The oldest bytes were overwritten: drop the rest of the record they began, so the log
+    // starts with a whole line.
     tail_ = head_ - kSize;
-    while (tail_ < head_ && ring_[(tail_ - 1) % kSize] != '\n') ++tail_;
+    while (tail_ < head_ && ring_[tail_ % kSize] != '\n') ++tail_;
+    if (tail_ < head_) ++tail_;
   }
 }
 

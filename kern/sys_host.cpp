@@ -74,8 +74,16 @@ int64_t sys_reboot(Lwp& l, const SyscallArgs& a) {
     case abi::kRebootCmdCadOff: k.set_ctrl_alt_del(false); return 0;
     case abi::kRebootCmdHalt: k.halt(HaltHow::kHalt); return 0;
     case abi::kRebootCmdPowerOff: k.halt(HaltHow::kPowerOff); return 0;
-    case abi::kRebootCmdRestart:
-    case abi::kRebootCmdRestart2: k.halt(HaltHow::kRestart); return 0;
+    case abi::kRebootCmdRestart: k.halt(HaltHow::kRestart); return 0;
+    case abi::kRebootCmdRestart2: {
+      // Linux reads the command string before acting, up to 255 bytes.
+      char cmdline[256];
+      const auto* arg = reinterpret_cast<const char*>(a.a[3]);
+      Result<size_t> n = copyinstr(l, cmdline, arg, sizeof cmdline);
+      if (!n.ok() && n.error() != Errno::kNameTooLong) return -to_int(n.error());
+      k.halt(HaltHow::kRestart);
+      return 0;
+    }
     default:
       // Includes KEXEC and SW_SUSPEND: Linux built without them answers EINVAL too.
       return -to_int(Errno::kInval);
@@ -87,38 +95,44 @@ int64_t sys_syslog(Lwp& l, const SyscallArgs& a) {
   auto* buf = reinterpret_cast<char*>(a.a[1]);
   auto len = static_cast<int>(a.a[2]);
   MsgLog& log = l.kernel().log();
-  bool privileged = l.proc().cred().privileged();
+  // As Linux with dmesg_restrict=0: anyone may read the whole log and ask its size; every other
+  // action needs privilege (CAP_SYSLOG), and is refused before it is even looked at.
+  if (type != abi::kSyslogActionReadAll && type != abi::kSyslogActionSizeBuffer &&
+      !l.proc().cred().privileged())
+    return -to_int(Errno::kPerm);
   switch (type) {
     case abi::kSyslogActionClose:
     case abi::kSyslogActionOpen:
       return 0;
     case abi::kSyslogActionReadAll:
     case abi::kSyslogActionReadClear: {
-      if (type == abi::kSyslogActionReadClear && !privileged) return -to_int(Errno::kPerm);
       if (buf == nullptr || len < 0) return -to_int(Errno::kInval);
       if (len == 0) return 0;
-      // The newest len bytes, as Linux returns.
-      size_t have = log.size();
-      size_t want = static_cast<size_t>(len);
       Kmem& kmem = l.kernel().kmem();
-      char* tmp = static_cast<char*>(kmem.alloc(have == 0 ? 1 : have, KmFlags::kNoSleep));
+      size_t cap = MsgLog::kSize;
+      char* tmp = static_cast<char*>(kmem.alloc(cap, KmFlags::kNoSleep));
       if (tmp == nullptr) return -to_int(Errno::kNoMem);
-      size_t got = log.read(tmp, have);
-      size_t n = got < want ? got : want;
-      Result<void> rv = copyout(l, buf, tmp + (got - n), n);
-      kmem.free(tmp, have == 0 ? 1 : have);
+      size_t got = log.read(tmp, cap);
+      // The newest whole records that fit, as Linux returns.
+      size_t start = 0;
+      while (got - start > static_cast<size_t>(len)) {
+        while (start < got && tmp[start] != '\n') ++start;
+        if (start < got) ++start;
+      }
+      Result<void> rv = copyout(l, buf, tmp + start, got - start);
+      kmem.free(tmp, cap);
       if (!rv.ok()) return sysret(rv);
       if (type == abi::kSyslogActionReadClear) log.clear();
-      return static_cast<int64_t>(n);
+      return static_cast<int64_t>(got - start);
     }
     case abi::kSyslogActionClear:
+      log.clear();
+      return 0;
     case abi::kSyslogActionConsoleOff:
     case abi::kSyslogActionConsoleOn:
-    case abi::kSyslogActionConsoleLevel:
-      if (!privileged) return -to_int(Errno::kPerm);
-      if (type == abi::kSyslogActionClear) log.clear();
-      if (type == abi::kSyslogActionConsoleLevel && (len < 1 || len > 8)) return -to_int(Errno::kInval);
       return 0;
+    case abi::kSyslogActionConsoleLevel:
+      return len < 1 || len > 8 ? -to_int(Errno::kInval) : 0;
     case abi::kSyslogActionSizeUnread:
       return static_cast<int64_t>(log.size());
     case abi::kSyslogActionSizeBuffer:
@@ -138,7 +152,7 @@ int64_t sys_getrandom(Lwp& l, const SyscallArgs& a) {
   if (flags & ~(abi::kGrndNonblock | abi::kGrndRandom | abi::kGrndInsecure))
     return -to_int(Errno::kInval);
   if ((flags & abi::kGrndInsecure) && (flags & abi::kGrndRandom)) return -to_int(Errno::kInval);
-  if (len > 0x7fffffff) len = 0x7fffffff;  // Linux's cap on one call
+  if (len > 0x7ffff000) len = 0x7ffff000;  // Linux's MAX_RW_COUNT
   if (len > 0 && buf == nullptr) return -to_int(Errno::kFault);
   Kernel& k = l.kernel();
   size_t done = 0;

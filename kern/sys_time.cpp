@@ -90,9 +90,10 @@ int64_t sys_clock_nanosleep(Lwp& l, const SyscallArgs& a) {
     case abi::kClockBoottime:
     case abi::kClockTai:
       break;
-    case abi::kClockThreadCputimeId:
-    case abi::kClockProcessCputimeId:
-      return -to_int(Errno::kInval);
+    case abi::kClockMonotonicRaw:
+    case abi::kClockRealtimeCoarse:
+    case abi::kClockMonotonicCoarse:
+      return -to_int(Errno::kOpNotSupp);  // clocks one can read but not sleep on, as Linux
     default:
       return -to_int(Errno::kInval);
   }

@@ -44,9 +44,12 @@ const std::vector<std::vector<uint32_t>> kGroupLists = {
     {}, {1000}, {2000, 0, 1001}, {1001, 1001}, {5, 4, 3, 2, 1},
 };
 
+constexpr int kNullList = -1;  // as a list index: pass a null pointer
+
 struct Call {
   Op op;
-  int64_t a = 0, b = 0, c = 0;  // ids; setgroups: (count, list index); getgroups: (size)
+  // ids; setgroups: (count, list index); getgroups: (size, kNullList for a null buffer)
+  int64_t a = 0, b = 0, c = 0;
 };
 
 using Sequence = std::vector<Call>;
@@ -63,6 +66,7 @@ Call setfsgid(uint32_t g) { return {Op::kSetfsgid, g}; }
 Call setgroups(int list) { return {Op::kSetgroups, int64_t(kGroupLists[list].size()), list}; }
 Call setgroups_count(int64_t count, int list) { return {Op::kSetgroups, count, list}; }
 Call getgroups(int size) { return {Op::kGetgroups, size}; }
+Call getgroups_null(int size) { return {Op::kGetgroups, size, kNullList}; }
 
 std::string id_str(int64_t v) {
   return static_cast<uint32_t>(v) == kNo ? std::string("-1") : std::to_string(v);
@@ -84,8 +88,10 @@ std::string to_string(const Call& c) {
     case Op::kSetresgid: return ids("setresgid", 3);
     case Op::kSetfsuid: return ids("setfsuid", 1);
     case Op::kSetfsgid: return ids("setfsgid", 1);
-    case Op::kGetgroups: return "getgroups(" + std::to_string(c.a) + ")";
+    case Op::kGetgroups:
+      return "getgroups(" + std::to_string(c.a) + (c.b == kNullList ? ", NULL)" : ")");
     case Op::kSetgroups: {
+      if (c.b == kNullList) return "setgroups(" + std::to_string(c.a) + ", NULL)";
       std::string s = "setgroups(" + std::to_string(c.a) + ", {";
       const auto& list = kGroupLists[c.b];
       for (size_t i = 0; i < list.size(); ++i) s += (i ? "," : "") + std::to_string(list[i]);
@@ -253,10 +259,12 @@ Record run(const Sequence& seq) {
       // The fs id calls return an unsigned id; compare it as one.
       case Op::kSetfsuid: s.ret = uint32_t(Sys::setfsuid(a)); break;
       case Op::kSetfsgid: s.ret = uint32_t(Sys::setfsgid(a)); break;
-      case Op::kSetgroups: s.ret = Sys::setgroups(c.a, kGroupLists[size_t(c.b)].data()); break;
+      case Op::kSetgroups:
+        s.ret = Sys::setgroups(c.a, c.b == kNullList ? nullptr : kGroupLists[size_t(c.b)].data());
+        break;
       case Op::kGetgroups:
         buf.assign(16, 0xdeadbeef);  // larger than any list we set
-        s.ret = Sys::getgroups(int(c.a), buf.data());
+        s.ret = Sys::getgroups(int(c.a), c.b == kNullList ? nullptr : buf.data());
         for (long i = 0; c.a > 0 && i < s.ret; ++i) s.listed.push_back(buf[size_t(i)]);
         break;
     }
@@ -457,6 +465,9 @@ const NamedSequence kHandWritten[] = {
     {"SetgroupsAsNonRootChecksPermissionFirst", {setuid(1000), setgroups_count(65537, 1)}},
     {"GetgroupsSizes", {setgroups(4), getgroups(0), getgroups(4), getgroups(5), getgroups(6)}},
     {"GetgroupsNegativeSize", {getgroups(-1), setgroups(1), getgroups(-1)}},
+    {"NullListsFault",
+     {setgroups_count(2, kNullList), setgroups_count(0, kNullList), getgroups_null(0),
+      setgroups(2), getgroups_null(3), getgroups_null(0)}},
     // fs ids
     {"SetfsuidReturnsOldFsuid", {setfsuid(1000), setfsuid(1001), setfsuid(0), setfsuid(kNo)}},
     {"SetfsuidAsNonRoot",
@@ -466,6 +477,9 @@ const NamedSequence kHandWritten[] = {
      {setfsgid(1000), setfsgid(1001), setuid(1000), setfsgid(2000), setfsgid(0)}},
     {"FsgidFollowsEgid", {setfsgid(2000), setresgid(kNo, 1000, kNo), setgid(0)}},
 };
+
+// For gtest's messages: the sequence, not the parameter's bytes.
+void PrintTo(const NamedSequence& s, std::ostream* os) { *os << to_string(s.seq); }
 
 class CredOracle : public ::testing::TestWithParam<NamedSequence> {};
 
@@ -479,6 +493,20 @@ TEST_P(CredOracle, MatchesLinux) {
 
 INSTANTIATE_TEST_SUITE_P(HandWritten, CredOracle, ::testing::ValuesIn(kHandWritten),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// The oracle itself: the host child really changes its credentials (raw syscalls reach the
+// kernel, nothing sandboxes them), so agreement with it means something.
+TEST(CredOracleHost, FollowsLinuxRules) {
+  if (geteuid() != 0) GTEST_SKIP() << "the host side needs root (it changes to other uids)";
+  std::string why;
+  std::optional<Record> r = run_on_host({setuid(1000), setuid(0)}, &why);
+  ASSERT_TRUE(r.has_value()) << why;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].ret, 0);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ((*r)[0].ids[i], 1000) << kIdNames[i];
+  EXPECT_EQ((*r)[1].ret, -1);
+  EXPECT_EQ((*r)[1].err, EPERM);
+}
 
 // Random sequences from a small pool of ids, so that calls often hit each other's ids.
 Sequence random_sequence(std::mt19937& rng, size_t len) {

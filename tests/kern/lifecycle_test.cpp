@@ -1,0 +1,243 @@
+// Kernel lifetime: many create/destroy cycles (LeakSanitizer checks that each returns all its
+// memory), kernels created and destroyed concurrently, halting, the message log, host names.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kern/abi/linux.h"
+#include "kern/callout.h"
+#include "kern/kthread.h"
+#include "kern/lock.h"
+#include "kern/log.h"
+#include "kern/lwp.h"
+#include "kernel_fixture.h"
+
+namespace rk::kern {
+namespace {
+
+using test::boot;
+using test::in_kernel;
+
+void nothing(void*) {}
+
+TEST(Lifecycle, ThousandCreateDestroyCycles) {
+  for (int i = 0; i < 1000; ++i) {
+    BootParams p;
+    p.ncpu = 1 + i % 4;
+    p.memlimit = (i % 3 == 0) ? (4u << 20) : 0;
+    Result<Kernel*> r = Kernel::create(*rumpuser_posix_ops(), p);
+    ASSERT_TRUE(r.ok()) << "cycle " << i << ": " << errno_name(r.error());
+    Kernel* k = r.value();
+    ASSERT_EQ(k->sched().ncpu(), p.ncpu);
+    if (i % 2 == 0) {
+      // Use it a little: a lock, an allocation, a process.
+      KernelEntry e(*k);
+      ASSERT_NE(e.lwp_or_null(), nullptr);
+      Mutex m(*k);
+      MutexGuard g(m);
+      void* mem = k->kmem().alloc(100);
+      ASSERT_NE(mem, nullptr);
+      k->kmem().free(mem, 100);
+      Lwp* l = RK_MUST(k->procs().spawn(k->proc1(), FdInherit::kClear));
+      k->procs().release_lwp(l);
+    }
+    if (i % 50 == 0) {
+      // Start (and stop) the lazily created threads too.
+      KernelEntry e(*k);
+      Callout c(*k, nothing, nullptr);
+      ASSERT_TRUE(c.schedule_ms(0).ok());
+      (void)c.halt();
+      Work w([](Work*) {});
+      ASSERT_TRUE(k->workqueue().enqueue(w).ok());
+      k->workqueue().drain();
+    }
+    Kernel::destroy(k);
+  }
+}
+
+TEST(Lifecycle, DestroyFreesProcessesAndLwps) {
+  // Processes with lwps and descriptor tables, and an lwp bound by rfork, are all freed.
+  for (int i = 0; i < 20; ++i) {
+    auto k = boot(2);
+    ASSERT_NE(k, nullptr);
+    in_kernel(*k, [&](Lwp&) {
+      for (int j = 0; j < 5; ++j) (void)RK_MUST(k->procs().spawn(k->proc1(), FdInherit::kClear));
+    });
+    ASSERT_TRUE(lwproc_rfork(*k, FdInherit::kCopy).ok());
+    EXPECT_NE(bound_lwp(*k), nullptr);
+    lwproc_switch(*k, nullptr);
+  }
+}
+
+TEST(Lifecycle, KernelsCreatedAndDestroyedConcurrently) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        BootParams p;
+        p.ncpu = 1 + (t + i) % 3;
+        Result<Kernel*> r = Kernel::create(*rumpuser_posix_ops(), p);
+        if (!r.ok()) {
+          failures.fetch_add(1);
+          continue;
+        }
+        {
+          KernelEntry e(*r.value());
+          Mutex m(*r.value());
+          MutexGuard g(m);
+        }
+        Kernel::destroy(r.value());
+      }
+    });
+  }
+  for (auto& t : threads) test::join_or_die(t, "create/destroy thread");
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(Lifecycle, KernelsAreIndependent) {
+  auto a = boot(1, 8u << 20);
+  auto b = boot(4);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  uint64_t b_used = b->kmem().used();
+  in_kernel(*a, [&](Lwp&) {
+    void* p = a->kmem().alloc(1u << 20);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(b->kmem().used(), b_used) << "one kernel's allocation was charged to another";
+    a->kmem().free(p, 1u << 20);
+    ASSERT_TRUE(a->set_hostname("alpha").ok());
+  });
+  char name[kHostNameMax + 1];
+  a->hostname(name, sizeof name);
+  EXPECT_STREQ(name, "alpha");
+  b->hostname(name, sizeof name);
+  EXPECT_STREQ(name, "rump");
+  in_kernel(*a, [&](Lwp&) {
+    Lwp* l = RK_MUST(a->procs().spawn(a->proc1(), FdInherit::kClear));
+    EXPECT_EQ(a->procs().count(), 3u);
+    EXPECT_EQ(b->procs().count(), 2u);
+    a->procs().release_lwp(l);
+  });
+  EXPECT_NE(a->boot_ns(), 0);
+  EXPECT_GE(a->uptime_ns(), 0);
+}
+
+TEST(Lifecycle, HostAndDomainNames) {
+  auto k = boot(1);
+  ASSERT_NE(k, nullptr);
+  in_kernel(*k, [&](Lwp&) {
+    char buf[kHostNameMax + 1];
+    k->domainname(buf, sizeof buf);
+    EXPECT_STREQ(buf, "(none)");
+    std::string longest(kHostNameMax, 'h');
+    ASSERT_TRUE(k->set_hostname(longest).ok());
+    k->hostname(buf, sizeof buf);
+    EXPECT_EQ(std::string(buf), longest);
+    EXPECT_EQ(k->set_hostname(longest + "x").error(), Errno::kInval);
+    k->hostname(buf, sizeof buf);
+    EXPECT_EQ(std::string(buf), longest) << "a rejected name changed the old one";
+    ASSERT_TRUE(k->set_domainname("example.org").ok());
+    char small[4];
+    k->domainname(small, sizeof small);
+    EXPECT_STREQ(small, "exa");
+  });
+}
+
+TEST(Lifecycle, HaltIsIdempotentAndDestroyAfterHaltWorks) {
+  auto k = boot(2);
+  ASSERT_NE(k, nullptr);
+  EXPECT_FALSE(k->halted());
+  in_kernel(*k, [&](Lwp&) {
+    k->halt(HaltHow::kPowerOff);
+    EXPECT_TRUE(k->halted());
+    k->halt(HaltHow::kHalt);
+  });
+  EXPECT_TRUE(k->halted());
+  int64_t r = syscall_enter(*k, abi::kSysGetpid, SyscallArgs{});
+  EXPECT_EQ(r, -to_int(Errno::kNxio)) << "system calls after halt";
+}
+
+TEST(MsgLog, KeepsRecentLinesWithTimestamps) {
+  auto k = boot(1);
+  ASSERT_NE(k, nullptr);
+  MsgLog& log = k->log();
+  EXPECT_FALSE(log.verbose());
+  std::vector<char> buf(MsgLog::kSize + 1);
+  size_t n = log.read(buf.data(), buf.size());
+  std::string boot_log(buf.data(), n);
+  EXPECT_NE(boot_log.find("booting"), std::string::npos) << boot_log;
+  log.clear();
+  EXPECT_EQ(log.size(), 0u);
+  in_kernel(*k, [&](Lwp&) { log.log(LogLevel::kInfo, "hello %d", 42); });
+  n = log.read(buf.data(), buf.size());
+  std::string line(buf.data(), n);
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.front(), '[');
+  EXPECT_NE(line.find("] hello 42\n"), std::string::npos) << line;
+
+  // Far more than fits: the oldest lines go, whole, and the newest stay.
+  for (int i = 0; i < 2000; ++i) log.log(LogLevel::kInfo, "message number %d", i);
+  EXPECT_LE(log.size(), MsgLog::kSize);
+  n = log.read(buf.data(), buf.size());
+  std::string all(buf.data(), n);
+  EXPECT_EQ(all.front(), '[') << "the log starts in the middle of a line";
+  EXPECT_EQ(all.back(), '\n');
+  EXPECT_NE(all.find("message number 1999\n"), std::string::npos);
+  EXPECT_EQ(all.find("hello 42"), std::string::npos);
+  // A short read gets the oldest bytes.
+  char head[10];
+  EXPECT_EQ(log.read(head, sizeof head), sizeof head);
+  EXPECT_EQ(std::string(head, sizeof head), all.substr(0, sizeof head));
+}
+
+TEST(MsgLog, LongMessagesAreCutToOneLine) {
+  auto k = boot(1);
+  ASSERT_NE(k, nullptr);
+  k->log().clear();
+  std::string big(2000, 'x');
+  k->log().log(LogLevel::kInfo, "%s", big.c_str());
+  std::vector<char> buf(MsgLog::kSize);
+  size_t n = k->log().read(buf.data(), buf.size());
+  std::string s(buf.data(), n);
+  EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 1);
+  EXPECT_EQ(s.back(), '\n');
+  EXPECT_LT(s.size(), 600u);
+}
+
+TEST(MsgLog, VerboseAndCriticalMessagesReachTheConsole) {
+  BootParams p;
+  p.ncpu = 1;
+  p.verbose = true;
+  testing::internal::CaptureStderr();
+  {
+    auto k = boot(p);
+    ASSERT_NE(k, nullptr);
+    EXPECT_TRUE(k->log().verbose());
+    k->log().log(LogLevel::kDebug, "verbose debug line");
+  }
+  std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("booting"), std::string::npos) << out;
+  EXPECT_NE(out.find("verbose debug line"), std::string::npos) << out;
+  EXPECT_NE(out.find("halted"), std::string::npos) << out;
+
+  testing::internal::CaptureStderr();
+  {
+    auto k = boot(1);
+    ASSERT_NE(k, nullptr);
+    k->log().log(LogLevel::kInfo, "quiet info line");
+    k->log().log(LogLevel::kCrit, "critical line");
+  }
+  out = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(out.find("quiet info line"), std::string::npos) << out;
+  EXPECT_EQ(out.find("booting"), std::string::npos) << out;
+  EXPECT_NE(out.find("critical line"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace rk::kern
