@@ -85,7 +85,7 @@ void run_create(Context& ctx) {
     kernel_samples.push_back(cost->create_ns + cost->destroy_ns);
     int64_t t0 = now_ns();
     if (!fork_exit_wait(nfork)) {
-      ctx.report.error("create+destroy kernel", describe_error("fork", errno));
+      ctx.report.error("create+destroy kernel", describe_error("fork+waitpid", errno));
       return;
     }
     fork_samples.push_back(static_cast<double>(now_ns() - t0) / static_cast<double>(nfork));

@@ -2,6 +2,7 @@
 
 #include "kern/kernel.h"
 #include "kern/kthread.h"
+#include "kern/lib/time.h"
 #include "kern/lwp.h"
 #include "kern/panic.h"
 
@@ -13,7 +14,7 @@ Callout::~Callout() {
 
 Result<void> Callout::schedule_ns(int64_t delay_ns) {
   if (delay_ns < 0) delay_ns = 0;
-  return kernel_.callouts().arm(*this, kernel_.uptime_ns() + delay_ns);
+  return kernel_.callouts().arm(*this, add_sat(kernel_.uptime_ns(), delay_ns));
 }
 
 bool Callout::stop() { return kernel_.callouts().disarm(*this, false); }

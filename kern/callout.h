@@ -9,6 +9,7 @@
 
 #include "kern/lib/annotations.h"
 #include "kern/lib/result.h"
+#include "kern/lib/time.h"
 #include "kern/lib/list.h"
 #include "kern/lock.h"
 
@@ -23,7 +24,8 @@ class Callout {
   using Fn = void (*)(void* arg);
 
   Callout(Kernel& k, Fn fn, void* arg) : kernel_(k), fn_(fn), arg_(arg) {}
-  // It must be neither pending nor running: halt() it first.
+  // It must be neither pending nor running: halt() it first. Like every kernel object that
+  // takes kernel locks, it is destroyed by kernel code (inside a KernelEntry or a kernel thread).
   ~Callout();
   Callout(const Callout&) = delete;
   Callout& operator=(const Callout&) = delete;
@@ -31,7 +33,7 @@ class Callout {
   // (Re)arms the callout to run after delay_ns. ENOMEM/EAGAIN only if the callout thread
   // could not be started.
   Result<void> schedule_ns(int64_t delay_ns);
-  Result<void> schedule_ms(int64_t delay_ms) { return schedule_ns(delay_ms * 1000000); }
+  Result<void> schedule_ms(int64_t delay_ms) { return schedule_ns(mul_sat(delay_ms, kNsPerMs)); }
   // Disarms it; true if it was pending. A handler already running goes on.
   bool stop();
   // Disarms it and waits until a running handler has returned; true if it was pending.

@@ -32,6 +32,14 @@ Result<Ref<FdTable>> FdTable::copy() {
   return t;
 }
 
+Result<void> FdTable::grow_locked(size_t n) {
+  // Doubling keeps opening many descriptors linear.
+  size_t want = slots_.size() * 2 > n ? slots_.size() * 2 : n;
+  if (want > static_cast<size_t>(limit_)) want = n;
+  RK_TRY(slots_.reserve(want));
+  return slots_.resize(n);
+}
+
 int FdTable::lowest_free_locked(int min) const {
   for (size_t i = static_cast<size_t>(min); i < slots_.size(); ++i)
     if (!slots_[i].file) return static_cast<int>(i);
@@ -43,7 +51,7 @@ Result<int> FdTable::install(Ref<File> f, int min, bool cloexec) {
   MutexGuard g(lock_);
   int fd = lowest_free_locked(min);
   if (fd >= limit_) return Errno::kMFile;
-  if (static_cast<size_t>(fd) >= slots_.size()) RK_TRY(slots_.resize(fd + 1));
+  if (static_cast<size_t>(fd) >= slots_.size()) RK_TRY(grow_locked(fd + 1));
   slots_[fd].file = RefPtr<File>(std::move(f));
   slots_[fd].cloexec = cloexec;
   return fd;
@@ -54,7 +62,7 @@ Result<void> FdTable::install_at(Ref<File> f, int fd, bool cloexec) {
   {
     MutexGuard g(lock_);
     if (fd < 0 || fd >= limit_) return Errno::kBadF;
-    if (static_cast<size_t>(fd) >= slots_.size()) RK_TRY(slots_.resize(fd + 1));
+    if (static_cast<size_t>(fd) >= slots_.size()) RK_TRY(grow_locked(fd + 1));
     old = slots_[fd].file;
     slots_[fd].file = RefPtr<File>(std::move(f));
     slots_[fd].cloexec = cloexec;

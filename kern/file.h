@@ -79,6 +79,7 @@ class FdTable final : public RefCounted<FdTable> {
   friend class Kmem;
   explicit FdTable(Kernel& kernel);
   int lowest_free_locked(int min) const RK_REQUIRES(lock_);
+  Result<void> grow_locked(size_t n) RK_REQUIRES(lock_);
 
   Kernel& kernel_;
   mutable Mutex lock_;

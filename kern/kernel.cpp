@@ -126,9 +126,11 @@ void Kernel::halt(HaltHow how) {
 
 Result<void> Kernel::attach_components() {
   // Snapshot the catalogue: components loaded from now on join later kernels.
+  // One head for both walks: a library loaded meanwhile pushes in front of it and is left out.
+  Component* const head = catalogue_head();
   uint32_t n = 0;
   uint32_t max_index = 0;
-  for (Component* c = catalogue_head(); c != nullptr; c = c->next) {
+  for (Component* c = head; c != nullptr; c = c->next) {
     ++n;
     if (c->index > max_index) max_index = c->index;
   }
@@ -149,7 +151,7 @@ Result<void> Kernel::attach_components() {
     return Errno::kNoMem;
   }
   uint32_t i = 0;
-  for (Component* c = catalogue_head(); c != nullptr && i < n; c = c->next) all[i++] = c;
+  for (Component* c = head; c != nullptr && i < n; c = c->next) all[i++] = c;
 
   // Depth-first: a component is initialised after everything it depends on. The order of the
   // catalogue is reversed first, so components linked earlier come first among equals.

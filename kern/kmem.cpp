@@ -34,10 +34,15 @@ bool Kmem::reserve(size_t size) {
 }
 
 void Kmem::unreserve(size_t size) {
-  uint64_t old = used_.fetch_sub(size, std::memory_order_relaxed);
+  uint64_t old = used_.fetch_sub(size, std::memory_order_seq_cst);
   if (old < size) panic(kernel_, "kmem: freed %zu bytes with only %llu in use", size,
                         static_cast<unsigned long long>(old));
-  if (sleepers_.load(std::memory_order_seq_cst) != 0) freed_.broadcast();
+  if (sleepers_.load(std::memory_order_seq_cst) != 0) {
+    // Under the lock: a sleeper checks the account and waits without letting go of it, so the
+    // broadcast cannot fall between its check and its wait.
+    MutexGuard g(lock_);
+    freed_.broadcast();
+  }
 }
 
 void Kmem::charge(size_t size) {
@@ -78,12 +83,18 @@ void* Kmem::alloc(size_t size, KmFlags flags, size_t align) {
       }
       used_.fetch_sub(size, std::memory_order_relaxed);
     }
-    // Over the limit (or the host is out): ask the caches to shrink, then try again.
-    if (run_reclaimers(size) > 0) continue;
+    // Over the limit (or the host is out): ask the caches to shrink by the shortfall, then try
+    // again.
+    uint64_t used = used_.load(std::memory_order_relaxed);
+    size_t shortfall = limit_ != 0 && used + size > limit_ ? used + size - limit_ : size;
+    if (run_reclaimers(shortfall) > 0) continue;
     if (flags == KmFlags::kNoSleep || curlwp() == nullptr) {
       nfailures_.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
     }
+    if (limit_ != 0 && size > limit_)
+      panic(kernel_, "kmem: a sleeping allocation of %zu bytes can never fit the limit of %llu",
+            size, static_cast<unsigned long long>(limit_));
     // Sleep until someone frees memory; re-check now and then in case the host was the limit.
     MutexGuard g(lock_);
     sleepers_.fetch_add(1, std::memory_order_seq_cst);

@@ -2,6 +2,7 @@
 
 #include "kern/kernel.h"
 #include "kern/lib/relax.h"
+#include "kern/lib/time.h"
 #include "kern/lwp.h"
 #include "kern/panic.h"
 #include "kern/sched.h"
@@ -186,7 +187,7 @@ bool CondVar::wait_until(Mutex& m, int64_t deadline_ns) {
   bool in_time = true;
   {
     Unscheduled off;
-    int64_t host_deadline = deadline_ns < 0 ? -1 : deadline_ns + kernel_->boot_ns();
+    int64_t host_deadline = deadline_ns < 0 ? -1 : add_sat(deadline_ns, kernel_->boot_ns());
     in_time = kernel_->sleepq().park(seq_, seq, host_deadline);
   }
   waiters_.fetch_sub(1, std::memory_order_relaxed);
@@ -195,7 +196,7 @@ bool CondVar::wait_until(Mutex& m, int64_t deadline_ns) {
 }
 
 bool CondVar::wait_for(Mutex& m, int64_t timeout_ns) {
-  return wait_until(m, kernel_->uptime_ns() + (timeout_ns < 0 ? 0 : timeout_ns));
+  return wait_until(m, add_sat(kernel_->uptime_ns(), timeout_ns < 0 ? 0 : timeout_ns));
 }
 
 void CondVar::signal() { broadcast(); }

@@ -40,7 +40,8 @@ void MsgLog::vlog(LogLevel level, const char* fmt, va_list ap) {
     append_locked(line, len);
     lock_.unlock();
   }
-  if (verbose_ || level <= LogLevel::kCrit) hyp_.putstr({line + prefix, len - prefix});
+  // Errors always reach the console (a failed boot must say why); the rest when verbose.
+  if (verbose_ || level <= LogLevel::kErr) hyp_.putstr({line + prefix, len - prefix});
 }
 
 void MsgLog::append_locked(const char* s, size_t n) {

@@ -1,5 +1,6 @@
 // The kernel message log: what dmesg shows. Every message is kept in a ring buffer with a
-// timestamp (seconds since boot); with RUMP_VERBOSE it also goes to the host console.
+// timestamp (seconds since boot); errors and worse also go to the host console, and with
+// RUMP_VERBOSE everything does.
 #pragma once
 
 #include <atomic>

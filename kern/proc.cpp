@@ -118,8 +118,9 @@ void ProcTable::exit_locked(Proc& p) {
 }
 
 void ProcTable::finish_exit(Proc& p) {
-  // Closing files may block and take other locks, so it happens outside the table's lock.
-  p.fds().close_all();
+  // The process lets go of its descriptor table; the table closes its files when its last
+  // sharer lets go. Closing may block and take other locks: outside the table's lock.
+  p.fds_.reset();
   p.unref();  // the table's reference
 }
 

@@ -43,6 +43,7 @@ class Proc final : public RefCounted<Proc> {
     return fn(cred_);
   }
 
+  // Only its lwps use it, and a process has lwps until it exits.
   FdTable& fds() const { return *fds_; }
 
   void release_last();
@@ -58,7 +59,7 @@ class Proc final : public RefCounted<Proc> {
   std::atomic<Pid> ppid_;
   mutable Mutex lock_;
   Cred cred_ RK_GUARDED_BY(lock_);
-  Ref<FdTable> fds_;
+  RefPtr<FdTable> fds_;  // null once the process has exited
   FixedString<16> comm_;
   // The following belong to ProcTable, under its lock.
   ListNode<Proc> table_node_;

@@ -47,7 +47,8 @@ Cpu* Scheduler::try_take(Cpu* hint) {
 void Scheduler::schedule(Lwp& l) { attach(acquire(l.last_cpu_), l); }
 
 Cpu& Scheduler::acquire(Cpu* hint) {
-  Cpu* c = try_take(hint);
+  // While others wait for a CPU, join them instead of overtaking them.
+  Cpu* c = waiters_.load(std::memory_order_relaxed) == 0 ? try_take(hint) : nullptr;
   if (c == nullptr) {
     // Every CPU is busy: sleep until one is given back. waiters_ and busy are both seq_cst,
     // so either unschedule sees us waiting or our scan sees its release.

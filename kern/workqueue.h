@@ -26,7 +26,8 @@ struct Work {
 class WorkQueue {
  public:
   WorkQueue(Kernel& k, const char* name);
-  ~WorkQueue();  // shuts down first if needed
+  // Shuts down first if needed; destroyed by kernel code (it takes kernel locks).
+  ~WorkQueue();
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 

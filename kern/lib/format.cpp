@@ -53,7 +53,7 @@ void put_padded(Sink& out, const Spec& spec, const char* prefix, const char* bod
 }
 
 void put_number(Sink& out, const Spec& spec, uint64_t magnitude, bool negative, unsigned base,
-                bool upper, bool is_pointer) {
+                bool upper, bool is_pointer, bool is_signed) {
   char digits[24];
   int n = 0;
   const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -67,12 +67,14 @@ void put_number(Sink& out, const Spec& spec, uint64_t magnitude, bool negative, 
   char body[24];
   for (int i = 0; i < n; ++i) body[i] = digits[n - 1 - i];
   const char* prefix = "";
+  // '+' and ' ' apply to signed conversions only, as in C.
   if (negative) prefix = "-";
-  else if (spec.plus) prefix = "+";
-  else if (spec.space) prefix = " ";
+  else if (is_signed && spec.plus) prefix = "+";
+  else if (is_signed && spec.space) prefix = " ";
   if ((spec.alt || is_pointer) && base == 16 && (n > 0 && !(n == 1 && body[0] == '0')))
     prefix = upper ? "0X" : "0x";
-  if (spec.alt && base == 8 && (n == 0 || body[0] != '0')) prefix = "0";
+  // '#' with 'o' makes the first digit a 0, unless the precision's zeros already do.
+  if (spec.alt && base == 8 && (n == 0 || body[0] != '0') && spec.precision <= n) prefix = "0";
   put_padded(out, spec, prefix, body, n, true);
 }
 
@@ -176,16 +178,16 @@ int vformat(char* buf, size_t size, const char* fmt, va_list ap_in) {
       case 'i': {
         int64_t v = signed_arg(ap, len);
         uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-        put_number(out, spec, mag, v < 0, 10, false, false);
+        put_number(out, spec, mag, v < 0, 10, false, false, true);
         break;
       }
-      case 'u': put_number(out, spec, unsigned_arg(ap, len), false, 10, false, false); break;
-      case 'x': put_number(out, spec, unsigned_arg(ap, len), false, 16, false, false); break;
-      case 'X': put_number(out, spec, unsigned_arg(ap, len), false, 16, true, false); break;
-      case 'o': put_number(out, spec, unsigned_arg(ap, len), false, 8, false, false); break;
+      case 'u': put_number(out, spec, unsigned_arg(ap, len), false, 10, false, false, false); break;
+      case 'x': put_number(out, spec, unsigned_arg(ap, len), false, 16, false, false, false); break;
+      case 'X': put_number(out, spec, unsigned_arg(ap, len), false, 16, true, false, false); break;
+      case 'o': put_number(out, spec, unsigned_arg(ap, len), false, 8, false, false, false); break;
       case 'p': {
         auto v = reinterpret_cast<uintptr_t>(va_arg(ap, void*));
-        put_number(out, spec, v, false, 16, false, true);
+        put_number(out, spec, v, false, 16, false, true, false);
         break;
       }
       case 'c': {

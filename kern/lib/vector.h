@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <span>
 #include <type_traits>
@@ -39,6 +40,7 @@ class Vector {
 
   Result<void> reserve(size_t n) {
     if (n <= capacity_) return ok();
+    if (n > SIZE_MAX / sizeof(T)) return Errno::kNoMem;
     auto* p = static_cast<T*>(kmem_->alloc(n * sizeof(T), KmFlags::kNoSleep, alignof(T)));
     if (p == nullptr) return Errno::kNoMem;
     for (size_t i = 0; i < size_; ++i) {

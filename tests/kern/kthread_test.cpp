@@ -23,7 +23,8 @@ struct ThreadRecord {
   std::atomic<int> ran{0};
   std::atomic<bool> bad_context{false};
   std::atomic<int> pid{-1};
-  char name[16] = {};
+  std::atomic<bool> name_taken{false};
+  char name[16] = {};  // written by the first thread to run
   Mutex* m = nullptr;
   int* counter = nullptr;  // guarded by *m
 };
@@ -35,7 +36,8 @@ void body(void* arg) {
     r->bad_context = true;
   if (l != nullptr) {
     r->pid = l->proc().pid();
-    for (int i = 0; i < 15 && l->name()[i] != '\0'; ++i) r->name[i] = l->name()[i];
+    if (!r->name_taken.exchange(true))
+      for (int i = 0; i < 15 && l->name()[i] != '\0'; ++i) r->name[i] = l->name()[i];
   }
   if (r->m != nullptr) {
     for (int i = 0; i < 1000; ++i) {

@@ -378,5 +378,28 @@ TEST(Vector, RunsOutOfMemoryWithENOMEM) {
   });
 }
 
+// A capacity whose byte size does not fit in size_t must fail, not wrap around to a small
+// allocation that the vector then believes is huge.
+TEST(Vector, ReserveOfAnUnrepresentableSizeFails) {
+  auto k = boot(1);
+  ASSERT_NE(k, nullptr);
+  in_kernel(*k, [&](Lwp&) {
+    uint64_t before = k->kmem().used();
+    {
+      Vector<uint64_t> v(k->kmem());
+      // (2^61 + 1) * 8 bytes = 2^64 + 8: wraps to 8.
+      size_t n = SIZE_MAX / sizeof(uint64_t) + 2;
+      Result<void> r = v.reserve(n);
+      EXPECT_FALSE(r.ok()) << "reserve(" << n << ") of 8-byte elements succeeded";
+      if (!r.ok()) {
+        EXPECT_EQ(r.error(), Errno::kNoMem);
+      }
+      EXPECT_LT(k->kmem().used() - before, 1024u);
+      // Never touch the elements: if reserve wrongly succeeded, they are not there.
+    }
+    EXPECT_EQ(k->kmem().used(), before);
+  });
+}
+
 }  // namespace
 }  // namespace rk::kern

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,169 @@ using test::boot;
 using test::in_kernel;
 
 void nothing(void*) {}
+
+// A POSIX host that keeps account of what kernels take from it: memory blocks (with their
+// sizes), mutexes and condition variables. A destroyed kernel must have given all of it back.
+struct HostAccount {
+  std::mutex lock;
+  std::map<void*, size_t> blocks;
+  long bad_frees = 0;  // unknown pointer, or a size other than the one allocated
+  long mutexes = 0;
+  long cvs = 0;
+  rumpuser_ops ops;
+};
+HostAccount& account() {
+  static HostAccount a;
+  return a;
+}
+
+int counting_malloc(void* host, size_t len, size_t align, void** out) {
+  int rv = rumpuser_posix_ops()->malloc(host, len, align, out);
+  if (rv == 0) {
+    std::lock_guard<std::mutex> g(account().lock);
+    account().blocks[*out] = len;
+  }
+  return rv;
+}
+void counting_free(void* host, void* p, size_t len) {
+  {
+    std::lock_guard<std::mutex> g(account().lock);
+    auto it = account().blocks.find(p);
+    if (it == account().blocks.end() || (it->second != len && !(it->second == 0 && len == 1))) {
+      ++account().bad_frees;
+    }
+    if (it != account().blocks.end()) account().blocks.erase(it);
+  }
+  rumpuser_posix_ops()->free(host, p, len);
+}
+int counting_mutex_init(void* host, int flags, rumpuser_mtx** out) {
+  int rv = rumpuser_posix_ops()->mutex_init(host, flags, out);
+  if (rv == 0) {
+    std::lock_guard<std::mutex> g(account().lock);
+    ++account().mutexes;
+  }
+  return rv;
+}
+void counting_mutex_destroy(rumpuser_mtx* m) {
+  {
+    std::lock_guard<std::mutex> g(account().lock);
+    --account().mutexes;
+  }
+  rumpuser_posix_ops()->mutex_destroy(m);
+}
+int counting_cv_init(void* host, rumpuser_cv** out) {
+  int rv = rumpuser_posix_ops()->cv_init(host, out);
+  if (rv == 0) {
+    std::lock_guard<std::mutex> g(account().lock);
+    ++account().cvs;
+  }
+  return rv;
+}
+void counting_cv_destroy(rumpuser_cv* cv) {
+  {
+    std::lock_guard<std::mutex> g(account().lock);
+    --account().cvs;
+  }
+  rumpuser_posix_ops()->cv_destroy(cv);
+}
+
+const rumpuser_ops& counting_ops() {
+  static const bool init = [] {
+    rumpuser_ops& o = account().ops;
+    o = *rumpuser_posix_ops();
+    o.malloc = counting_malloc;
+    o.free = counting_free;
+    o.mutex_init = counting_mutex_init;
+    o.mutex_destroy = counting_mutex_destroy;
+    o.cv_init = counting_cv_init;
+    o.cv_destroy = counting_cv_destroy;
+    return true;
+  }();
+  (void)init;
+  return account().ops;
+}
+
+void expect_host_account_empty(const char* when) {
+  std::lock_guard<std::mutex> g(account().lock);
+  size_t bytes = 0;
+  for (auto& [p, n] : account().blocks) bytes += n;
+  EXPECT_EQ(account().blocks.size(), 0u) << when << ": " << bytes << " bytes still allocated";
+  EXPECT_EQ(account().bad_frees, 0) << when << ": frees of unknown blocks or with a wrong size";
+  EXPECT_EQ(account().mutexes, 0) << when << ": host mutexes not destroyed";
+  EXPECT_EQ(account().cvs, 0) << when << ": host condition variables not destroyed";
+}
+
+struct CountingWork : Work {
+  std::atomic<int>* n;
+  explicit CountingWork(std::atomic<int>* c) : Work(run), n(c) {}
+  static void run(Work* w) { static_cast<CountingWork*>(w)->n->fetch_add(1); }
+};
+
+// Everything a kernel took from its host is given back by destroy: after a busy life, after
+// a failed boot, after halt.
+TEST(Lifecycle, DestroyReturnsEverythingToTheHost) {
+  for (unsigned ncpu : {1u, 3u}) {
+    BootParams p;
+    p.ncpu = ncpu;
+    Result<Kernel*> r = Kernel::create(counting_ops(), p);
+    ASSERT_TRUE(r.ok());
+    Kernel* k = r.value();
+    {
+      std::lock_guard<std::mutex> g(account().lock);
+      EXPECT_GT(account().blocks.size(), 0u) << "the counting host was not used";
+    }
+    std::atomic<int> works{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 50; ++i) {
+          KernelEntry e(*k);
+          Mutex m(*k);
+          MutexGuard g(m);
+          Lwp* l = RK_MUST(k->procs().spawn(k->proc1(), FdInherit::kCopy));
+          k->procs().release_lwp(l);
+          k->log().log(LogLevel::kInfo, "entry %d", i);
+        }
+      });
+    }
+    for (auto& t : threads) test::join_or_die(t, "busy thread");
+    {
+      KernelEntry e(*k);
+      Callout c(*k, nothing, nullptr);
+      ASSERT_TRUE(c.schedule_ms(0).ok());
+      CountingWork w(&works);
+      ASSERT_TRUE(k->workqueue().enqueue(w).ok());
+      k->workqueue().drain();
+      (void)c.halt();
+      for (int i = 0; i < 3; ++i) ASSERT_TRUE(kthread_create(*k, "detached", nothing, nullptr, false).ok());
+      (void)RK_MUST(k->procs().spawn(k->proc1(), FdInherit::kClear));  // left for destroy
+    }
+    ASSERT_TRUE(lwproc_rfork(*k, FdInherit::kClear).ok());  // a bound lwp, left for destroy
+    lwproc_switch(*k, nullptr);
+    EXPECT_EQ(works.load(), 1);
+    Kernel::destroy(k);
+    expect_host_account_empty(ncpu == 1 ? "after a busy one-CPU kernel" : "after a busy 3-CPU kernel");
+  }
+  // Boots that fail part way through.
+  for (uint64_t limit = 1024; limit <= 64 * 1024; limit += 1024) {
+    BootParams p;
+    p.memlimit = limit;
+    Result<Kernel*> r = Kernel::create(counting_ops(), p);
+    if (r.ok()) Kernel::destroy(r.value());
+  }
+  expect_host_account_empty("after boots at tiny memory limits");
+  // A halted kernel.
+  {
+    Result<Kernel*> r = Kernel::create(counting_ops(), BootParams{});
+    ASSERT_TRUE(r.ok());
+    {
+      KernelEntry e(*r.value());
+      r.value()->halt(HaltHow::kHalt);
+    }
+    Kernel::destroy(r.value());
+  }
+  expect_host_account_empty("after a halted kernel");
+}
 
 TEST(Lifecycle, ThousandCreateDestroyCycles) {
   for (int i = 0; i < 1000; ++i) {
@@ -177,8 +342,9 @@ TEST(MsgLog, KeepsRecentLinesWithTimestamps) {
   in_kernel(*k, [&](Lwp&) { log.log(LogLevel::kInfo, "hello %d", 42); });
   n = log.read(buf.data(), buf.size());
   std::string line(buf.data(), n);
+  // Linux's record format: "<level>[seconds.micros] text".
   EXPECT_EQ(line.back(), '\n');
-  EXPECT_EQ(line.front(), '[');
+  EXPECT_EQ(line.rfind("<6>[", 0), 0u) << line;
   EXPECT_NE(line.find("] hello 42\n"), std::string::npos) << line;
 
   // Far more than fits: the oldest lines go, whole, and the newest stay.
@@ -186,7 +352,7 @@ TEST(MsgLog, KeepsRecentLinesWithTimestamps) {
   EXPECT_LE(log.size(), MsgLog::kSize);
   n = log.read(buf.data(), buf.size());
   std::string all(buf.data(), n);
-  EXPECT_EQ(all.front(), '[') << "the log starts in the middle of a line";
+  EXPECT_EQ(all.rfind("<6>[", 0), 0u) << "the log starts in the middle of a line";
   EXPECT_EQ(all.back(), '\n');
   EXPECT_NE(all.find("message number 1999\n"), std::string::npos);
   EXPECT_EQ(all.find("hello 42"), std::string::npos);

@@ -10,6 +10,11 @@
 #include "kern/panic.h"
 #include "kernel_fixture.h"
 
+// Clang's thread-safety analysis is off for this file: these tests misuse locks on purpose.
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wthread-safety-analysis"
+#endif
+
 namespace rk::kern {
 namespace {
 
