@@ -1,4 +1,5 @@
 // rump_sys_*: C entry points into the system call table of the thread's current kernel.
+#include <cstdarg>
 #include <cstdint>
 #include <type_traits>
 
@@ -109,5 +110,184 @@ time_t rump_sys_time(time_t* tloc) { return static_cast<time_t>(call(kSysTime, t
 int rump_sys_sched_yield(void) { return static_cast<int>(call(kSysSchedYield)); }
 
 int rump_sys_close(int fd) { return static_cast<int>(call(kSysClose, fd)); }
+int rump_sys_dup(int oldfd) { return static_cast<int>(call(kSysDup, oldfd)); }
+int rump_sys_dup2(int oldfd, int newfd) { return static_cast<int>(call(kSysDup2, oldfd, newfd)); }
+int rump_sys_dup3(int oldfd, int newfd, int flags) {
+  return static_cast<int>(call(kSysDup3, oldfd, newfd, flags));
+}
+int rump_sys_fcntl(int fd, int cmd, ...) {
+  // Every fcntl argument fits a long (an int, or a pointer for the lock commands).
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long);
+  va_end(ap);
+  return static_cast<int>(call(kSysFcntl, fd, cmd, arg));
+}
+int rump_sys_pipe2(int pipefd[2], int flags) {
+  return static_cast<int>(call(kSysPipe2, pipefd, flags));
+}
+
+int rump_sys_open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  unsigned mode = va_arg(ap, unsigned);  // read whether or not it was passed, as libc does
+  va_end(ap);
+  return static_cast<int>(call(kSysOpen, path, flags, mode));
+}
+int rump_sys_openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  unsigned mode = va_arg(ap, unsigned);
+  va_end(ap);
+  return static_cast<int>(call(kSysOpenat, dirfd, path, flags, mode));
+}
+ssize_t rump_sys_read(int fd, void* buf, size_t count) { return call(kSysRead, fd, buf, count); }
+ssize_t rump_sys_write(int fd, const void* buf, size_t count) {
+  return call(kSysWrite, fd, buf, count);
+}
+ssize_t rump_sys_pread(int fd, void* buf, size_t count, off_t offset) {
+  return call(kSysPread64, fd, buf, count, offset);
+}
+ssize_t rump_sys_pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  return call(kSysPwrite64, fd, buf, count, offset);
+}
+ssize_t rump_sys_readv(int fd, const struct iovec* iov, int iovcnt) {
+  return call(kSysReadv, fd, iov, iovcnt);
+}
+ssize_t rump_sys_writev(int fd, const struct iovec* iov, int iovcnt) {
+  return call(kSysWritev, fd, iov, iovcnt);
+}
+off_t rump_sys_lseek(int fd, off_t offset, int whence) {
+  return call(kSysLseek, fd, offset, whence);
+}
+int rump_sys_stat(const char* path, struct stat* st) {
+  return static_cast<int>(call(kSysStat, path, st));
+}
+int rump_sys_lstat(const char* path, struct stat* st) {
+  return static_cast<int>(call(kSysLstat, path, st));
+}
+int rump_sys_fstat(int fd, struct stat* st) { return static_cast<int>(call(kSysFstat, fd, st)); }
+int rump_sys_fstatat(int dirfd, const char* path, struct stat* st, int flags) {
+  return static_cast<int>(call(kSysNewfstatat, dirfd, path, st, flags));
+}
+int rump_sys_statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* stx) {
+  return static_cast<int>(call(kSysStatx, dirfd, path, flags, mask, stx));
+}
+int rump_sys_access(const char* path, int mode) {
+  return static_cast<int>(call(kSysAccess, path, mode));
+}
+int rump_sys_faccessat(int dirfd, const char* path, int mode, int flags) {
+  // glibc's faccessat takes flags; the kernel call that does is faccessat2.
+  return static_cast<int>(call(kSysFaccessat2, dirfd, path, mode, flags));
+}
+int rump_sys_mkdir(const char* path, mode_t mode) {
+  return static_cast<int>(call(kSysMkdir, path, mode));
+}
+int rump_sys_mkdirat(int dirfd, const char* path, mode_t mode) {
+  return static_cast<int>(call(kSysMkdirat, dirfd, path, mode));
+}
+int rump_sys_rmdir(const char* path) { return static_cast<int>(call(kSysRmdir, path)); }
+int rump_sys_unlink(const char* path) { return static_cast<int>(call(kSysUnlink, path)); }
+int rump_sys_unlinkat(int dirfd, const char* path, int flags) {
+  return static_cast<int>(call(kSysUnlinkat, dirfd, path, flags));
+}
+int rump_sys_rename(const char* oldpath, const char* newpath) {
+  return static_cast<int>(call(kSysRename, oldpath, newpath));
+}
+int rump_sys_renameat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath) {
+  return static_cast<int>(call(kSysRenameat, olddirfd, oldpath, newdirfd, newpath));
+}
+int rump_sys_renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
+                       unsigned int flags) {
+  return static_cast<int>(call(kSysRenameat2, olddirfd, oldpath, newdirfd, newpath, flags));
+}
+int rump_sys_link(const char* oldpath, const char* newpath) {
+  return static_cast<int>(call(kSysLink, oldpath, newpath));
+}
+int rump_sys_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
+                    int flags) {
+  return static_cast<int>(call(kSysLinkat, olddirfd, oldpath, newdirfd, newpath, flags));
+}
+int rump_sys_symlink(const char* target, const char* linkpath) {
+  return static_cast<int>(call(kSysSymlink, target, linkpath));
+}
+int rump_sys_symlinkat(const char* target, int newdirfd, const char* linkpath) {
+  return static_cast<int>(call(kSysSymlinkat, target, newdirfd, linkpath));
+}
+ssize_t rump_sys_readlink(const char* path, char* buf, size_t bufsiz) {
+  return call(kSysReadlink, path, buf, bufsiz);
+}
+ssize_t rump_sys_readlinkat(int dirfd, const char* path, char* buf, size_t bufsiz) {
+  return call(kSysReadlinkat, dirfd, path, buf, bufsiz);
+}
+int rump_sys_chmod(const char* path, mode_t mode) {
+  return static_cast<int>(call(kSysChmod, path, mode));
+}
+int rump_sys_fchmod(int fd, mode_t mode) { return static_cast<int>(call(kSysFchmod, fd, mode)); }
+int rump_sys_fchmodat(int dirfd, const char* path, mode_t mode, int flags) {
+  // Linux's fchmodat takes no flags; glibc emulates AT_SYMLINK_NOFOLLOW. Only 0 goes through.
+  if (flags != 0) {
+    int error = flags & ~0x100 ? rk::to_int(rk::Errno::kInval) : rk::to_int(rk::Errno::kOpNotSupp);
+    return static_cast<int>(rk::api::fail(rk::api::current_kernel(), error));
+  }
+  return static_cast<int>(call(kSysFchmodat, dirfd, path, mode));
+}
+int rump_sys_chown(const char* path, uid_t owner, gid_t group) {
+  return static_cast<int>(call(kSysChown, path, owner, group));
+}
+int rump_sys_lchown(const char* path, uid_t owner, gid_t group) {
+  return static_cast<int>(call(kSysLchown, path, owner, group));
+}
+int rump_sys_fchown(int fd, uid_t owner, gid_t group) {
+  return static_cast<int>(call(kSysFchown, fd, owner, group));
+}
+int rump_sys_fchownat(int dirfd, const char* path, uid_t owner, gid_t group, int flags) {
+  return static_cast<int>(call(kSysFchownat, dirfd, path, owner, group, flags));
+}
+int rump_sys_utimensat(int dirfd, const char* path, const struct timespec times[2], int flags) {
+  return static_cast<int>(call(kSysUtimensat, dirfd, path, times, flags));
+}
+int rump_sys_futimens(int fd, const struct timespec times[2]) {
+  return static_cast<int>(call(kSysUtimensat, fd, static_cast<const char*>(nullptr), times, 0));
+}
+int rump_sys_truncate(const char* path, off_t length) {
+  return static_cast<int>(call(kSysTruncate, path, length));
+}
+int rump_sys_ftruncate(int fd, off_t length) {
+  return static_cast<int>(call(kSysFtruncate, fd, length));
+}
+int rump_sys_fallocate(int fd, int mode, off_t offset, off_t len) {
+  return static_cast<int>(call(kSysFallocate, fd, mode, offset, len));
+}
+int rump_sys_fsync(int fd) { return static_cast<int>(call(kSysFsync, fd)); }
+int rump_sys_fdatasync(int fd) { return static_cast<int>(call(kSysFdatasync, fd)); }
+void rump_sys_sync(void) { call(kSysSync); }
+int rump_sys_statfs(const char* path, struct statfs* buf) {
+  return static_cast<int>(call(kSysStatfs, path, buf));
+}
+int rump_sys_fstatfs(int fd, struct statfs* buf) {
+  return static_cast<int>(call(kSysFstatfs, fd, buf));
+}
+ssize_t rump_sys_getdents64(int fd, void* dirp, size_t count) {
+  return call(kSysGetdents64, fd, dirp, count);
+}
+int rump_sys_chdir(const char* path) { return static_cast<int>(call(kSysChdir, path)); }
+int rump_sys_fchdir(int fd) { return static_cast<int>(call(kSysFchdir, fd)); }
+long rump_sys_getcwd(char* buf, size_t size) { return call(kSysGetcwd, buf, size); }
+int rump_sys_chroot(const char* path) { return static_cast<int>(call(kSysChroot, path)); }
+mode_t rump_sys_umask(mode_t mask) { return static_cast<mode_t>(call(kSysUmask, mask)); }
+int rump_sys_mknod(const char* path, mode_t mode, dev_t dev) {
+  return static_cast<int>(call(kSysMknod, path, mode, dev));
+}
+int rump_sys_mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) {
+  return static_cast<int>(call(kSysMknodat, dirfd, path, mode, dev));
+}
+int rump_sys_mount(const char* source, const char* target, const char* fstype,
+                   unsigned long flags, const void* data) {
+  return static_cast<int>(call(kSysMount, source, target, fstype, flags, data));
+}
+int rump_sys_umount2(const char* target, int flags) {
+  return static_cast<int>(call(kSysUmount2, target, flags));
+}
 
 }  // extern "C"

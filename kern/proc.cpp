@@ -54,11 +54,34 @@ Result<Ref<Proc>> ProcTable::fork(Proc* parent, FdInherit fd, std::string_view c
   if (!fds) fds = RK_TRY(FdTable::create(kernel_));
 
   MutexGuard g(lock_);
-  Pid pid = RK_TRY(alloc_pid_locked());
+  // Components' per-process state, copied from the parent's.
+  void* slots[kProcSlots] = {};
+  for (int i = 0; i < kProcSlots; ++i) {
+    if (!slot_used_[i] || parent == nullptr) continue;
+    Result<void*> s = slot_ops_[i].fork(slot_ops_[i].arg, parent->slot(i));
+    if (!s.ok()) {
+      for (int j = 0; j < i; ++j)
+        if (slots[j] != nullptr) slot_ops_[j].exit(slot_ops_[j].arg, slots[j]);
+      return s.error();
+    }
+    slots[i] = s.value();
+  }
+  Result<Pid> pid_or = alloc_pid_locked();
+  if (!pid_or.ok()) {
+    for (int j = 0; j < kProcSlots; ++j)
+      if (slots[j] != nullptr) slot_ops_[j].exit(slot_ops_[j].arg, slots[j]);
+    return pid_or.error();
+  }
+  Pid pid = pid_or.value();
   Proc* p = kernel_.kmem().create<Proc>(KmFlags::kNoSleep, kernel_, pid,
                                         parent != nullptr ? parent->pid() : 0, cred,
                                         Ref<FdTable>(*fds));
-  if (p == nullptr) return Errno::kNoMem;
+  if (p == nullptr) {
+    for (int j = 0; j < kProcSlots; ++j)
+      if (slots[j] != nullptr) slot_ops_[j].exit(slot_ops_[j].arg, slots[j]);
+    return Errno::kNoMem;
+  }
+  for (int j = 0; j < kProcSlots; ++j) p->slots_[j].store(slots[j], std::memory_order_relaxed);
   p->comm_.assign(comm.substr(0, p->comm_.capacity()));
   procs_.push_back(*p);
   p->ref();  // the table's reference, dropped when the process exits
@@ -117,7 +140,52 @@ void ProcTable::exit_locked(Proc& p) {
   procs_.remove(p);
 }
 
+Result<int> ProcTable::register_slot(const ProcSlotOps& ops) {
+  MutexGuard g(lock_);
+  for (int i = 0; i < kProcSlots; ++i) {
+    if (!slot_used_[i]) {
+      slot_used_[i] = true;
+      slot_ops_[i] = ops;
+      return i;
+    }
+  }
+  return Errno::kNoSpc;
+}
+
+void ProcTable::unregister_slot(int i) {
+  // The component is going away: release its state in every process first.
+  for (;;) {
+    void* s = nullptr;
+    ProcSlotOps ops;
+    {
+      MutexGuard g(lock_);
+      ops = slot_ops_[i];
+      for (Proc& p : procs_) {
+        s = p.slots_[i].exchange(nullptr, std::memory_order_acq_rel);
+        if (s != nullptr) break;
+      }
+      if (s == nullptr) {
+        slot_used_[i] = false;
+        slot_ops_[i] = {};
+        return;
+      }
+    }
+    ops.exit(ops.arg, s);
+  }
+}
+
 void ProcTable::finish_exit(Proc& p) {
+  // Components' per-process state goes first: it may hold files and directories.
+  for (int i = 0; i < kProcSlots; ++i) {
+    void* s = p.slots_[i].exchange(nullptr, std::memory_order_acq_rel);
+    if (s == nullptr) continue;
+    ProcSlotOps ops;
+    {
+      MutexGuard g(lock_);
+      ops = slot_ops_[i];
+    }
+    ops.exit(ops.arg, s);
+  }
   // The process lets go of its descriptor table; the table closes its files when its last
   // sharer lets go. Closing may block and take other locks: outside the table's lock.
   p.fds_.reset();

@@ -24,6 +24,17 @@ class Lwp;
 using Pid = int32_t;
 inline constexpr Pid kPidMax = 4194304;  // Linux's PID_MAX_LIMIT
 
+// Per-process state a component keeps (the VFS: working directory, root, umask). A component
+// claims a slot at init with ProcTable::register_slot; a process's slot starts out null (the
+// component's defaults), is handed to `fork` when the process forks and to `exit` when it ends.
+inline constexpr int kProcSlots = 4;
+struct ProcSlotOps {
+  // The child's slot, made from the parent's (which may be null). ENOMEM fails the fork.
+  Result<void*> (*fork)(void* arg, void* parent_slot);
+  void (*exit)(void* arg, void* slot);  // slot is non-null
+  void* arg;
+};
+
 // How rfork sets up the child's descriptors (NetBSD's RUMP_RFFDG / RUMP_RFCFDG / neither).
 enum class FdInherit { kShare, kCopy, kClear };
 
@@ -46,6 +57,10 @@ class Proc final : public RefCounted<Proc> {
   // Only its lwps use it, and a process has lwps until it exits.
   FdTable& fds() const { return *fds_; }
 
+  // A component's per-process state (see ProcSlotOps); the component keeps it consistent.
+  void* slot(int i) const { return slots_[i].load(std::memory_order_acquire); }
+  void set_slot(int i, void* v) { slots_[i].store(v, std::memory_order_release); }
+
   void release_last();
 
  private:
@@ -61,6 +76,7 @@ class Proc final : public RefCounted<Proc> {
   Cred cred_ RK_GUARDED_BY(lock_);
   RefPtr<FdTable> fds_;  // null once the process has exited
   FixedString<16> comm_;
+  std::atomic<void*> slots_[kProcSlots] = {};
   // The following belong to ProcTable, under its lock.
   ListNode<Proc> table_node_;
   IntrusiveList<Lwp, &Lwp::proc_node_> lwps_;
@@ -92,6 +108,10 @@ class ProcTable {
   void release_lwp(Lwp* l) RK_EXCLUDES(lock_);
 
   size_t count() const RK_EXCLUDES(lock_);
+
+  // Claims a per-process slot for a component (at its init). ENOSPC when all are taken.
+  Result<int> register_slot(const ProcSlotOps& ops) RK_EXCLUDES(lock_);
+  void unregister_slot(int i) RK_EXCLUDES(lock_);
   // Ends every process and frees every lwp: the kernel is shutting down.
   void shutdown() RK_EXCLUDES(lock_);
 
@@ -104,6 +124,8 @@ class ProcTable {
   mutable Mutex lock_;
   IntrusiveList<Proc, &Proc::table_node_> procs_ RK_GUARDED_BY(lock_);
   Pid next_pid_ RK_GUARDED_BY(lock_) = 0;
+  ProcSlotOps slot_ops_[kProcSlots] RK_GUARDED_BY(lock_) = {};
+  bool slot_used_[kProcSlots] RK_GUARDED_BY(lock_) = {};
 };
 
 }  // namespace rk::kern

@@ -24,6 +24,10 @@ extern "C" {
 struct utsname;
 struct timeval;
 struct timezone;
+struct stat;
+struct statx;
+struct statfs;
+struct iovec;
 
 /* Any call by number (x86-64 Linux numbering, on every host), as syscall(2). */
 long rump_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
@@ -68,6 +72,73 @@ int rump_sys_sched_yield(void);
 
 /* descriptors */
 int rump_sys_close(int fd);
+int rump_sys_dup(int oldfd);
+int rump_sys_dup2(int oldfd, int newfd);
+int rump_sys_dup3(int oldfd, int newfd, int flags);
+int rump_sys_fcntl(int fd, int cmd, ...);
+int rump_sys_pipe2(int pipefd[2], int flags);
+
+/* files */
+int rump_sys_open(const char *path, int flags, ...);
+int rump_sys_openat(int dirfd, const char *path, int flags, ...);
+ssize_t rump_sys_read(int fd, void *buf, size_t count);
+ssize_t rump_sys_write(int fd, const void *buf, size_t count);
+ssize_t rump_sys_pread(int fd, void *buf, size_t count, off_t offset);
+ssize_t rump_sys_pwrite(int fd, const void *buf, size_t count, off_t offset);
+ssize_t rump_sys_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t rump_sys_writev(int fd, const struct iovec *iov, int iovcnt);
+off_t rump_sys_lseek(int fd, off_t offset, int whence);
+int rump_sys_stat(const char *path, struct stat *st);
+int rump_sys_lstat(const char *path, struct stat *st);
+int rump_sys_fstat(int fd, struct stat *st);
+int rump_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int rump_sys_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx);
+int rump_sys_access(const char *path, int mode);
+int rump_sys_faccessat(int dirfd, const char *path, int mode, int flags);
+int rump_sys_mkdir(const char *path, mode_t mode);
+int rump_sys_mkdirat(int dirfd, const char *path, mode_t mode);
+int rump_sys_rmdir(const char *path);
+int rump_sys_unlink(const char *path);
+int rump_sys_unlinkat(int dirfd, const char *path, int flags);
+int rump_sys_rename(const char *oldpath, const char *newpath);
+int rump_sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+int rump_sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                       unsigned int flags);
+int rump_sys_link(const char *oldpath, const char *newpath);
+int rump_sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                    int flags);
+int rump_sys_symlink(const char *target, const char *linkpath);
+int rump_sys_symlinkat(const char *target, int newdirfd, const char *linkpath);
+ssize_t rump_sys_readlink(const char *path, char *buf, size_t bufsiz);
+ssize_t rump_sys_readlinkat(int dirfd, const char *path, char *buf, size_t bufsiz);
+int rump_sys_chmod(const char *path, mode_t mode);
+int rump_sys_fchmod(int fd, mode_t mode);
+int rump_sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags);
+int rump_sys_chown(const char *path, uid_t owner, gid_t group);
+int rump_sys_lchown(const char *path, uid_t owner, gid_t group);
+int rump_sys_fchown(int fd, uid_t owner, gid_t group);
+int rump_sys_fchownat(int dirfd, const char *path, uid_t owner, gid_t group, int flags);
+int rump_sys_utimensat(int dirfd, const char *path, const struct timespec times[2], int flags);
+int rump_sys_futimens(int fd, const struct timespec times[2]);
+int rump_sys_truncate(const char *path, off_t length);
+int rump_sys_ftruncate(int fd, off_t length);
+int rump_sys_fallocate(int fd, int mode, off_t offset, off_t len);
+int rump_sys_fsync(int fd);
+int rump_sys_fdatasync(int fd);
+void rump_sys_sync(void);
+int rump_sys_statfs(const char *path, struct statfs *buf);
+int rump_sys_fstatfs(int fd, struct statfs *buf);
+ssize_t rump_sys_getdents64(int fd, void *dirp, size_t count);
+int rump_sys_chdir(const char *path);
+int rump_sys_fchdir(int fd);
+long rump_sys_getcwd(char *buf, size_t size); /* Linux's call: the length including the NUL */
+int rump_sys_chroot(const char *path);
+mode_t rump_sys_umask(mode_t mask);
+int rump_sys_mknod(const char *path, mode_t mode, dev_t dev);
+int rump_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
+int rump_sys_mount(const char *source, const char *target, const char *fstype,
+                   unsigned long flags, const void *data);
+int rump_sys_umount2(const char *target, int flags);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1 @@
+set(MEMFS_SOURCES "")
