@@ -17,6 +17,7 @@ namespace rk::kern {
 
 class Kernel;
 class Lwp;
+class Uio;
 
 class File : public RefCounted<File> {
  public:
@@ -27,8 +28,19 @@ class File : public RefCounted<File> {
   uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }  // O_* status flags
   void set_flags(uint32_t f) { flags_.store(f, std::memory_order_relaxed); }
 
-  virtual Result<size_t> read(Lwp& l, void* buf, size_t len) { return Errno::kInval; }
-  virtual Result<size_t> write(Lwp& l, const void* buf, size_t len) { return Errno::kInval; }
+  // What kind of object it is, for the calls that apply to one kind only (fstat on a vnode,
+  // getdents, socket calls).
+  enum class Kind { kVnode, kPipe, kSocket, kDevice, kOther };
+  virtual Kind kind() const = 0;
+
+  // Moves data at the file's own offset (advancing it), or at uio.offset() when `positioned`
+  // (pread/pwrite). The access mode was checked by the caller. Linux's answers for files that
+  // cannot: EINVAL.
+  virtual Result<void> read(Lwp& l, Uio& uio, bool positioned) { return Errno::kInval; }
+  virtual Result<void> write(Lwp& l, Uio& uio, bool positioned) { return Errno::kInval; }
+  // lseek(2): the new offset. ESPIPE for files without one.
+  virtual Result<int64_t> seek(Lwp& l, int64_t offset, int whence) { return Errno::kSPipe; }
+  virtual Result<int64_t> ioctl(Lwp& l, unsigned long cmd, uint64_t arg) { return Errno::kNotTy; }
 
   // The last reference went: release what the file holds, then free it.
   void release_last();

@@ -15,7 +15,8 @@
 
 namespace rk::kern {
 class Kernel;
-}
+class Kmem;
+}  // namespace rk::kern
 
 namespace rk::vfs {
 
@@ -77,6 +78,9 @@ inline constexpr uint32_t kMntForce = 1;    // umount2 flags
 inline constexpr uint32_t kMntDetach = 2;
 inline constexpr uint32_t kUmountNofollow = 8;
 
+// A Mount is referenced by the mount table while it is mounted and by every vnode of its file
+// system; it is freed after both are gone. Separately, it counts the users that keep it
+// mounted (busy): open files, working and root directories, mounts on top of it.
 class Mount final : public RefCounted<Mount> {
  public:
   kern::Kernel& kernel() const { return kernel_; }
@@ -100,6 +104,7 @@ class Mount final : public RefCounted<Mount> {
 
  private:
   friend class Vfs;
+  friend class kern::Kmem;
   Mount(kern::Kernel& kernel, const FileSystemType& type, uint64_t dev, uint32_t flags);
 
   kern::Kernel& kernel_;

@@ -1,0 +1,283 @@
+#include "vfs/vfs.h"
+
+#include "kern/component.h"
+#include "kern/kernel.h"
+#include "kern/lib/format.h"
+#include "kern/lib/vector.h"
+#include "kern/lwp.h"
+#include "kern/proc.h"
+#include "vfs/devices.h"
+#include "vfs/memfs/memfs.h"
+
+namespace rk::vfs {
+
+extern kern::Component kVfsComponent;  // component.cpp
+
+Vfs& Vfs::of(kern::Kernel& k) { return *static_cast<Vfs*>(k.component_state(kVfsComponent)); }
+
+Vfs* Vfs::find(kern::Kernel& k) { return static_cast<Vfs*>(k.component_state(kVfsComponent)); }
+
+Vfs::Vfs(kern::Kernel& k)
+    : kernel_(k), lock_(k), procfs_lock_(k), rename_lock_(k) {}
+
+Vfs::~Vfs() = default;
+
+namespace {
+
+// rumpfs: the root every kernel boots with, an in-memory file system with no limits but the
+// kernel's memory.
+const FileSystemType kRumpfsType = {"rumpfs", false, nullptr, {}};
+
+}  // namespace
+
+Result<void> Vfs::init() {
+  procfs_slot_ = RK_TRY(kernel_.procs().register_slot({procfs_fork, procfs_exit, this}));
+  Mount* m = kernel_.kmem().create<Mount>(kern::KmFlags::kNoSleep, kernel_, kRumpfsType,
+                                          anon_dev(), 0u);
+  if (m == nullptr) return Errno::kNoMem;
+  Ref<Mount> mount = Ref<Mount>::adopt(*m);
+  MemFsOptions opts;
+  opts.root_mode = 0755;
+  mount->fs_ = RK_TRY(memfs_create(kernel_, *mount, opts));
+  mount->source_.assign("rumpfs");
+  mount->path_.assign("/");
+  {
+    kern::MutexGuard g(lock_);
+    mounts_.push_back(*mount);
+    mount->ref();  // the table's reference
+    root_mount_ = mount;
+  }
+  return make_dev_nodes(*this);
+}
+
+void Vfs::shutdown() {
+  if (procfs_slot_ >= 0) {
+    kernel_.procs().unregister_slot(procfs_slot_);
+    procfs_slot_ = -1;
+  }
+  // Newest first, so mounts on top go before what they cover.
+  for (;;) {
+    Mount* m;
+    {
+      kern::MutexGuard g(lock_);
+      m = mounts_.back();
+      if (m == nullptr) break;
+      mounts_.remove(*m);
+      if (m == root_mount_.get()) root_mount_.reset();
+    }
+    (void)m->fs().sync();
+    (void)m->fs().unmount(true);
+    if (Vnode* covered = m->covered()) covered->set_mounted_here(nullptr);
+    m->covered_.reset();
+    if (m->parent_ != nullptr) m->parent_->unbusy();
+    m->unref();  // the table's reference
+  }
+}
+
+void Vfs::register_type(FileSystemType& t) {
+  kern::MutexGuard g(lock_);
+  types_.push_back(t);
+}
+
+void Vfs::unregister_type(FileSystemType& t) {
+  kern::MutexGuard g(lock_);
+  types_.remove(t);
+}
+
+const FileSystemType* Vfs::find_type(std::string_view name) {
+  kern::MutexGuard g(lock_);
+  for (FileSystemType& t : types_)
+    if (name == t.name) return &t;
+  return nullptr;
+}
+
+Ref<Vnode> Vfs::root() {
+  RefPtr<Mount> m;
+  {
+    kern::MutexGuard g(lock_);
+    m = root_mount_;
+  }
+  return cross_down(m->fs().root());
+}
+
+Ref<Vnode> Vfs::cross_down(Ref<Vnode> v) {
+  while (v->mounted_here() != nullptr) {
+    kern::MutexGuard g(lock_);  // the mount cannot go away while we step onto it
+    Mount* m = v->mounted_here();
+    if (m == nullptr) break;
+    v = m->fs().root();
+  }
+  return v;
+}
+
+RefPtr<Vnode> Vfs::covered_by(Mount& m) {
+  kern::MutexGuard g(lock_);
+  return m.covered_;
+}
+
+Result<void> Vfs::mount(kern::Lwp& l, const char* source, Vnode& target, const char* path,
+                        const char* type, uint32_t flags, const char* data) {
+  if (!l.proc().cred().privileged()) return Errno::kPerm;  // CAP_SYS_ADMIN
+  if (flags & kMsRemount) {
+    Mount& m = target.mount();
+    if (&target != m.fs().root().get()) return Errno::kInval;
+    RK_TRY(m.fs().remount(flags, data));
+    uint32_t keep = kMsRdonly | kMsNosuid | kMsNodev | kMsNoexec;
+    m.flags_.store(flags & keep, std::memory_order_relaxed);
+    return ok();
+  }
+  if (flags & kMsBind) {
+    kernel_.log().log(kern::LogLevel::kWarning, "mount: bind mounts are not supported yet");
+    return Errno::kNoSys;
+  }
+  if (type == nullptr) return Errno::kInval;
+  const FileSystemType* t = find_type(type);
+  if (t == nullptr) return Errno::kNoDev;
+  if (!target.is_dir()) return Errno::kNotDir;
+  Mount* raw = kernel_.kmem().create<Mount>(kern::KmFlags::kNoSleep, kernel_, *t, anon_dev(),
+                                            flags & (kMsRdonly | kMsNosuid | kMsNodev | kMsNoexec));
+  if (raw == nullptr) return Errno::kNoMem;
+  Ref<Mount> m = Ref<Mount>::adopt(*raw);
+  m->source_.assign(std::string_view(source != nullptr ? source : "none").substr(0, 255));
+  m->path_.assign(std::string_view(path).substr(0, 511));
+  m->fs_ = RK_TRY(t->mount(kernel_, *m, source, flags, data));
+  kern::MutexGuard g(lock_);
+  if (target.mounted_here() != nullptr) {
+    // Someone mounted here meanwhile: theirs stays, ours goes.
+    (void)m->fs().unmount(true);
+    return Errno::kBusy;
+  }
+  m->covered_ = RefPtr<Vnode>(&target);
+  m->parent_ = &target.mount();
+  m->parent_->busy();
+  mounts_.push_back(*m);
+  m->ref();  // the table's
+  target.set_mounted_here(m.get());
+  return ok();
+}
+
+Result<void> Vfs::unmount(kern::Lwp& l, Vnode& root, uint32_t flags) {
+  if (!l.proc().cred().privileged()) return Errno::kPerm;
+  Mount& m = root.mount();
+  if (&root != m.fs().root().get() || !m.covered_) return Errno::kInval;
+  if (!(flags & kMntDetach) && m.busy_count() > 0) return Errno::kBusy;
+  {
+    kern::MutexGuard g(lock_);
+    if (!m.covered_) return Errno::kInval;  // lost a race with another unmount
+    if (!(flags & kMntDetach) && m.busy_count() > 0) return Errno::kBusy;
+    mounts_.remove(m);
+    m.covered_->set_mounted_here(nullptr);
+  }
+  (void)m.fs().sync();
+  (void)m.fs().unmount(flags & kMntForce);
+  RefPtr<Vnode> covered;
+  {
+    kern::MutexGuard g(lock_);
+    covered = std::move(m.covered_);
+  }
+  m.parent_->unbusy();
+  m.unref();  // the table's reference
+  return ok();
+}
+
+void Vfs::sync_all() {
+  // Hold a reference to each mount while it syncs (the table may change meanwhile).
+  kern::Vector<Mount*> list(kernel_.kmem());
+  {
+    kern::MutexGuard g(lock_);
+    for (Mount& m : mounts_) {
+      if (list.push_back(&m).ok()) m.ref();
+    }
+  }
+  for (Mount* m : list) {
+    (void)m->fs().sync();
+    m->unref();
+  }
+}
+
+Result<size_t> Vfs::mounts_text(char* buf, size_t len) {
+  kern::MutexGuard g(lock_);
+  size_t n = 0;
+  for (Mount& m : mounts_) {
+    char line[1024];
+    uint32_t f = m.flags();
+    int w = format(line, sizeof line, "%s %s %s %s%s%s%s 0 0\n", m.source(), m.path(),
+                   m.type().name, f & kMsRdonly ? "ro" : "rw", f & kMsNosuid ? ",nosuid" : "",
+                   f & kMsNodev ? ",nodev" : "", f & kMsNoexec ? ",noexec" : "");
+    size_t wl = static_cast<size_t>(w) < sizeof line ? static_cast<size_t>(w) : sizeof line - 1;
+    if (n + wl > len) return Errno::kRange;
+    mem_copy(buf + n, line, wl);
+    n += wl;
+  }
+  return n;
+}
+
+// --- per-process state -----------------------------------------------------------------------
+
+Result<void*> Vfs::procfs_fork(void* arg, void* parent) {
+  auto* vfs = static_cast<Vfs*>(arg);
+  if (parent == nullptr) return static_cast<void*>(nullptr);  // defaults stay defaults
+  auto* p = static_cast<ProcFs*>(parent);
+  ProcFs* c = vfs->kernel_.kmem().create<ProcFs>(kern::KmFlags::kNoSleep);
+  if (c == nullptr) return Errno::kNoMem;
+  {
+    kern::MutexGuard g(vfs->procfs_lock_);
+    c->cwd = p->cwd;
+    c->root = p->root;
+    c->umask = p->umask;
+  }
+  if (c->cwd) c->cwd->mount().busy();
+  if (c->root) c->root->mount().busy();
+  return static_cast<void*>(c);
+}
+
+void Vfs::procfs_exit(void* arg, void* slot) {
+  auto* vfs = static_cast<Vfs*>(arg);
+  auto* p = static_cast<ProcFs*>(slot);
+  if (p->cwd) p->cwd->mount().unbusy();
+  if (p->root) p->root->mount().unbusy();
+  vfs->kernel_.kmem().destroy(p);
+}
+
+Result<ProcFs*> Vfs::proc_fs(kern::Proc& p) {
+  auto* fs = static_cast<ProcFs*>(p.slot(procfs_slot_));
+  if (fs != nullptr) return fs;
+  ProcFs* fresh = kernel_.kmem().create<ProcFs>(kern::KmFlags::kNoSleep);
+  if (fresh == nullptr) return Errno::kNoMem;
+  kern::MutexGuard g(procfs_lock_);
+  fs = static_cast<ProcFs*>(p.slot(procfs_slot_));
+  if (fs != nullptr) {  // another lwp of the process made it first
+    kernel_.kmem().destroy(fresh);
+    return fs;
+  }
+  p.set_slot(procfs_slot_, fresh);
+  return fresh;
+}
+
+uint32_t Vfs::umask_of(kern::Proc& p) {
+  auto* fs = static_cast<ProcFs*>(p.slot(procfs_slot_));
+  if (fs == nullptr) return 022;
+  kern::MutexGuard g(procfs_lock_);
+  return fs->umask;
+}
+
+Ref<Vnode> Vfs::cwd_of(kern::Proc& p) {
+  auto* fs = static_cast<ProcFs*>(p.slot(procfs_slot_));
+  if (fs != nullptr) {
+    kern::MutexGuard g(procfs_lock_);
+    if (fs->cwd) return Ref<Vnode>(*fs->cwd);
+    if (fs->root) return Ref<Vnode>(*fs->root);
+  }
+  return root();
+}
+
+Ref<Vnode> Vfs::root_of(kern::Proc& p) {
+  auto* fs = static_cast<ProcFs*>(p.slot(procfs_slot_));
+  if (fs != nullptr) {
+    kern::MutexGuard g(procfs_lock_);
+    if (fs->root) return Ref<Vnode>(*fs->root);
+  }
+  return root();
+}
+
+}  // namespace rk::vfs

@@ -1,9 +1,15 @@
 #include "vfs/vnode.h"
 
+#include "vfs/mount.h"
+
 namespace rk::vfs {
 
 Vnode::Vnode(kern::Kernel& kernel, Mount& mount, VType type)
-    : kernel_(kernel), mount_(&mount), type_(type), lock_(kernel) {}
+    : kernel_(kernel), mount_(&mount), type_(type), lock_(kernel) {
+  mount.ref();
+}
+
+Vnode::~Vnode() { mount_->unref(); }
 
 // The defaults answer the way Linux answers when a node does not support the operation.
 

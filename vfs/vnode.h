@@ -39,7 +39,7 @@ class Vnode : public RefCounted<Vnode> {
   Vnode& operator=(const Vnode&) = delete;
 
   kern::Kernel& kernel() const { return kernel_; }
-  Mount& mount() const { return *mount_; }  // the mount it belongs to; outlives it
+  Mount& mount() const { return *mount_; }  // the mount it belongs to (a vnode holds a reference)
   VType type() const { return type_; }
   bool is_dir() const { return type_ == VType::kDir; }
   kern::RwLock& lock() const { return lock_; }
@@ -49,7 +49,8 @@ class Vnode : public RefCounted<Vnode> {
   void set_mounted_here(Mount* m) { mounted_here_.store(m, std::memory_order_release); }
 
   // --- directories -----------------------------------------------------------------------
-  // The entry `name` (never "." or ".."; the VFS resolves those). ENOENT.
+  // The entry `name`; ".." is the parent directory (the file system's root answers itself; the
+  // VFS handles "." and crossing mount points). ENOENT.
   virtual Result<Ref<Vnode>> lookup(std::string_view name);
   // Creates `name` (absent: the VFS checked) of type reg, dir, blk, chr, fifo or sock, owned by
   // uid/gid, with permission bits mode. ENOSPC, EMLINK (a directory's link count).
@@ -95,11 +96,11 @@ class Vnode : public RefCounted<Vnode> {
 
  protected:
   Vnode(kern::Kernel& kernel, Mount& mount, VType type);
-  virtual ~Vnode() = default;
+  virtual ~Vnode();
 
  private:
   kern::Kernel& kernel_;
-  Mount* mount_;  // the mount holds a reference on its file system; see mount.h
+  Mount* mount_;  // referenced: a Mount lives until its last vnode is gone
   const VType type_;
   mutable kern::RwLock lock_;
   std::atomic<Mount*> mounted_here_{nullptr};

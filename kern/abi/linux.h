@@ -193,3 +193,99 @@ inline constexpr int kSyslogActionSizeUnread = 9;
 inline constexpr int kSyslogActionSizeBuffer = 10;
 
 }  // namespace rk::abi
+
+namespace rk::abi {
+
+// struct stat as x86-64 Linux lays it out (the layout the wire protocol carries everywhere).
+struct Stat {
+  uint64_t st_dev;
+  uint64_t st_ino;
+  uint64_t st_nlink;
+  uint32_t st_mode;
+  uint32_t st_uid;
+  uint32_t st_gid;
+  int32_t pad0;
+  uint64_t st_rdev;
+  int64_t st_size;
+  int64_t st_blksize;
+  int64_t st_blocks;
+  Timespec st_atim;
+  Timespec st_mtim;
+  Timespec st_ctim;
+  int64_t unused[3];
+};
+static_assert(sizeof(Stat) == 144);
+
+struct StatxTimestamp {
+  int64_t tv_sec;
+  uint32_t tv_nsec;
+  int32_t reserved;
+};
+
+struct Statx {
+  uint32_t stx_mask;
+  uint32_t stx_blksize;
+  uint64_t stx_attributes;
+  uint32_t stx_nlink;
+  uint32_t stx_uid;
+  uint32_t stx_gid;
+  uint16_t stx_mode;
+  uint16_t spare0;
+  uint64_t stx_ino;
+  uint64_t stx_size;
+  uint64_t stx_blocks;
+  uint64_t stx_attributes_mask;
+  StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+  uint32_t stx_rdev_major;
+  uint32_t stx_rdev_minor;
+  uint32_t stx_dev_major;
+  uint32_t stx_dev_minor;
+  uint64_t stx_mnt_id;
+  uint32_t stx_dio_mem_align;
+  uint32_t stx_dio_offset_align;
+  uint64_t spare3[12];
+};
+static_assert(sizeof(Statx) == 256);
+
+inline constexpr uint32_t kStatxType = 0x1, kStatxMode = 0x2, kStatxNlink = 0x4,
+                          kStatxUid = 0x8, kStatxGid = 0x10, kStatxAtime = 0x20,
+                          kStatxMtime = 0x40, kStatxCtime = 0x80, kStatxIno = 0x100,
+                          kStatxSize = 0x200, kStatxBlocks = 0x400, kStatxBasicStats = 0x7ff,
+                          kStatxBtime = 0x800, kStatxMntId = 0x1000;
+
+struct Statfs {
+  int64_t f_type;
+  int64_t f_bsize;
+  uint64_t f_blocks;
+  uint64_t f_bfree;
+  uint64_t f_bavail;
+  uint64_t f_files;
+  uint64_t f_ffree;
+  int32_t f_fsid[2];
+  int64_t f_namelen;
+  int64_t f_frsize;
+  int64_t f_flags;
+  int64_t f_spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+
+// *at() flags.
+inline constexpr int kAtFdcwd = -100;
+inline constexpr int kAtSymlinkNofollow = 0x100;
+inline constexpr int kAtRemovedir = 0x200;
+inline constexpr int kAtSymlinkFollow = 0x400;
+inline constexpr int kAtNoAutomount = 0x800;
+inline constexpr int kAtEaccess = 0x200;
+inline constexpr int kAtEmptyPath = 0x1000;
+inline constexpr int kAtStatxSyncTypeMask = 0x6000;
+
+// renameat2 flags.
+inline constexpr unsigned kRenameNoreplace = 1;
+inline constexpr unsigned kRenameExchange = 2;
+inline constexpr unsigned kRenameWhiteout = 4;
+
+// utimensat special nanoseconds.
+inline constexpr int64_t kUtimeNow = (1l << 30) - 1;
+inline constexpr int64_t kUtimeOmit = (1l << 30) - 2;
+
+}  // namespace rk::abi

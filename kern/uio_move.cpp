@@ -1,16 +1,15 @@
-#include "vfs/uio.h"
-
-#include "kern/lib/string.h"
 #include "kern/uio.h"
 
-namespace rk::vfs {
+#include "kern/lib/string.h"
 
-Uio::Uio(kern::Lwp& l, UioDir dir, std::span<IoVec> iov, uint64_t offset)
+namespace rk::kern {
+
+Uio::Uio(Lwp& l, UioDir dir, std::span<IoVec> iov, uint64_t offset)
     : lwp_(l), dir_(dir), iov_(iov), offset_(offset) {
   for (const IoVec& v : iov) resid_ += v.len;
 }
 
-Uio::Uio(kern::Lwp& l, UioDir dir, void* kbuf, size_t len, uint64_t offset)
+Uio::Uio(Lwp& l, UioDir dir, void* kbuf, size_t len, uint64_t offset)
     : lwp_(l), dir_(dir), resid_(len), offset_(offset), kernel_(true), single_{kbuf, len} {
   iov_ = {&single_, 1};
 }
@@ -31,9 +30,9 @@ Result<void> Uio::move(void* kbuf, size_t n) {
       if (dir_ == UioDir::kRead) mem_copy(client, k, chunk);
       else mem_copy(k, client, chunk);
     } else if (dir_ == UioDir::kRead) {
-      RK_TRY(kern::copyout(lwp_, client, k, chunk));
+      RK_TRY(copyout(lwp_, client, k, chunk));
     } else {
-      RK_TRY(kern::copyin(lwp_, k, client, chunk));
+      RK_TRY(copyin(lwp_, k, client, chunk));
     }
     k += chunk;
     n -= chunk;
@@ -42,6 +41,22 @@ Result<void> Uio::move(void* kbuf, size_t n) {
     offset_ += chunk;
   }
   return ok();
+}
+
+void Uio::skip(size_t n) {
+  while (n > 0 && resid_ > 0) {
+    while (idx_ < iov_.size() && iov_off_ == iov_[idx_].len) {
+      ++idx_;
+      iov_off_ = 0;
+    }
+    if (idx_ == iov_.size()) break;
+    size_t chunk = iov_[idx_].len - iov_off_;
+    if (chunk > n) chunk = n;
+    iov_off_ += chunk;
+    resid_ -= chunk;
+    offset_ += chunk;
+    n -= chunk;
+  }
 }
 
 Result<void> Uio::zero(size_t n) {
@@ -60,4 +75,4 @@ Result<void> Uio::zero(size_t n) {
   return ok();
 }
 
-}  // namespace rk::vfs
+}  // namespace rk::kern

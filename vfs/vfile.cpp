@@ -1,0 +1,183 @@
+#include "vfs/vfile.h"
+
+#include "kern/kernel.h"
+#include "kern/lib/string.h"
+#include "kern/uio.h"
+#include "vfs/mount.h"
+
+namespace rk::vfs {
+
+VnodeFile::VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev)
+    : File(k, flags), vnode_(std::move(v)), dev_(dev), pos_lock_(k) {
+  vnode_->mount().busy();
+}
+
+Result<Ref<VnodeFile>> VnodeFile::create(kern::Kernel& k, Ref<Vnode> v, uint32_t flags) {
+  const CharDevice* dev = nullptr;
+  if (!(flags & kOPath)) {
+    switch (v->type()) {
+      case VType::kChr: {
+        Vattr va;
+        {
+          kern::ReadGuard g(v->lock());
+          RK_TRY(v->getattr(va));
+        }
+        if ((v->mount().flags() & 4 /* MS_NODEV */) != 0) return Errno::kAcces;
+        dev = find_char_device(va.rdev);
+        if (dev == nullptr) return Errno::kNxio;
+        break;
+      }
+      case VType::kBlk:
+        // Block devices arrive with the block device layer.
+        return Errno::kNxio;
+      case VType::kFifo:
+        // Named pipes need the rendezvous of readers and writers: not there yet.
+        k.log().log(kern::LogLevel::kWarning, "open: FIFOs are not supported yet");
+        return Errno::kNoSys;
+      case VType::kSock:
+        return Errno::kNxio;
+      default:
+        break;
+    }
+  }
+  VnodeFile* f = k.kmem().create<VnodeFile>(kern::KmFlags::kNoSleep, k, std::move(v), flags, dev);
+  if (f == nullptr) return Errno::kNoMem;
+  return Ref<VnodeFile>::adopt(*f);
+}
+
+void VnodeFile::free_self() { kernel().kmem().destroy(this); }
+
+void VnodeFile::close_last() { vnode_->mount().unbusy(); }
+
+Result<void> VnodeFile::read(kern::Lwp& l, kern::Uio& uio, bool positioned) {
+  if (dev_ != nullptr) return dev_->read(l, uio);
+  if (vnode_->is_dir()) return Errno::kIsDir;
+  if (positioned) {
+    kern::ReadGuard g(vnode_->lock());
+    return vnode_->read(uio);
+  }
+  kern::MutexGuard pos(pos_lock_);
+  uio.set_offset(offset_);
+  Result<void> rv = [&] {
+    kern::ReadGuard g(vnode_->lock());
+    return vnode_->read(uio);
+  }();
+  offset_ = uio.offset();  // what moved before an error counts, as on Linux
+  return rv;
+}
+
+Result<void> VnodeFile::write(kern::Lwp& l, kern::Uio& uio, bool positioned) {
+  if (dev_ != nullptr) return dev_->write(l, uio);
+  if (vnode_->is_dir()) return Errno::kIsDir;
+  auto do_write = [&]() -> Result<void> {
+    kern::WriteGuard g(vnode_->lock());
+    if (flags() & kOAppend) {
+      // Appends go to the end even for pwrite, as on Linux.
+      Vattr va;
+      RK_TRY(vnode_->getattr(va));
+      uio.set_offset(va.size);
+    }
+    return vnode_->write(uio);
+  };
+  if (positioned) return do_write();
+  kern::MutexGuard pos(pos_lock_);
+  uio.set_offset(offset_);
+  Result<void> rv = do_write();
+  offset_ = uio.offset();
+  return rv;
+}
+
+Result<int64_t> VnodeFile::seek(kern::Lwp& l, int64_t offset, int whence) {
+  if (dev_ != nullptr) return 0;  // the memory devices ignore seeks, as Linux's do
+  kern::MutexGuard pos(pos_lock_);
+  int64_t base = 0;
+  switch (whence) {
+    case 0: break;  // SEEK_SET
+    case 1: base = static_cast<int64_t>(offset_); break;
+    case 2:
+    case 3:
+    case 4: {
+      if (vnode_->is_dir()) return Errno::kInval;
+      Vattr va;
+      kern::ReadGuard g(vnode_->lock());
+      RK_TRY(vnode_->getattr(va));
+      if (whence == 2) {
+        base = static_cast<int64_t>(va.size);
+        break;
+      }
+      if (offset < 0) return Errno::kNxio;
+      uint64_t at = RK_TRY(vnode_->seek_data(static_cast<uint64_t>(offset), whence == 4));
+      offset_ = at;
+      return static_cast<int64_t>(at);
+    }
+    default:
+      return Errno::kInval;
+  }
+  int64_t target;
+  if (__builtin_add_overflow(base, offset, &target)) return Errno::kOverflow;
+  if (target < 0) return Errno::kInval;
+  offset_ = static_cast<uint64_t>(target);
+  return target;
+}
+
+namespace {
+
+// Packs linux_dirent64 records into a kernel buffer.
+class Dirent64Sink final : public DirSink {
+ public:
+  Dirent64Sink(char* buf, size_t cap) : buf_(buf), cap_(cap) {}
+  bool emit(uint64_t ino, VType type, std::string_view name, uint64_t next) override {
+    size_t reclen = (19 + name.size() + 1 + 7) & ~size_t{7};
+    if (used_ + reclen > cap_) {
+      full_ = true;
+      return false;
+    }
+    char* r = buf_ + used_;
+    mem_set(r, 0, reclen);
+    auto off = static_cast<int64_t>(next);
+    auto rl = static_cast<uint16_t>(reclen);
+    uint8_t dt = type_to_dt(type);
+    mem_copy(r, &ino, 8);
+    mem_copy(r + 8, &off, 8);
+    mem_copy(r + 16, &rl, 2);
+    mem_copy(r + 18, &dt, 1);
+    mem_copy(r + 19, name.data(), name.size());
+    used_ += reclen;
+    return true;
+  }
+  size_t used() const { return used_; }
+  bool full() const { return full_; }
+
+ private:
+  char* buf_;
+  size_t cap_;
+  size_t used_ = 0;
+  bool full_ = false;
+};
+
+}  // namespace
+
+Result<size_t> VnodeFile::getdents(kern::Lwp& l, void* ubuf, size_t len) {
+  if (!vnode_->is_dir()) return Errno::kNotDir;
+  if (len > 65536) len = 65536;  // one call returns at most this much; the client calls again
+  kern::Kmem& kmem = kernel().kmem();
+  char* kbuf = static_cast<char*>(kmem.alloc(len == 0 ? 1 : len));
+  if (kbuf == nullptr) return Errno::kNoMem;
+  Dirent64Sink sink(kbuf, len);
+  Result<size_t> result = [&]() -> Result<size_t> {
+    kern::MutexGuard pos(pos_lock_);
+    uint64_t cookie = offset_;
+    {
+      kern::ReadGuard g(vnode_->lock());
+      RK_TRY(vnode_->readdir(&cookie, sink));
+    }
+    if (sink.used() == 0 && sink.full()) return Errno::kInval;  // not even one entry fits
+    RK_TRY(kern::copyout(l, ubuf, kbuf, sink.used()));
+    offset_ = cookie;
+    return sink.used();
+  }();
+  kmem.free(kbuf, len == 0 ? 1 : len);
+  return result;
+}
+
+}  // namespace rk::vfs

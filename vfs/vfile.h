@@ -1,0 +1,71 @@
+// An open vnode: what open(2) puts in the descriptor table. It keeps the file offset and the
+// open flags, keeps its mount busy, and for character devices routes I/O to the driver.
+#pragma once
+
+#include <cstdint>
+
+#include "kern/file.h"
+#include "kern/kmem.h"
+#include "kern/lock.h"
+#include "vfs/devices.h"
+#include "vfs/vnode.h"
+
+namespace rk::vfs {
+
+// Linux open(2) flags the VFS understands.
+inline constexpr uint32_t kORdonly = 00;
+inline constexpr uint32_t kOWronly = 01;
+inline constexpr uint32_t kORdwr = 02;
+inline constexpr uint32_t kOAccmode = 03;
+inline constexpr uint32_t kOCreat = 0100;
+inline constexpr uint32_t kOExcl = 0200;
+inline constexpr uint32_t kONoctty = 0400;
+inline constexpr uint32_t kOTrunc = 01000;
+inline constexpr uint32_t kOAppend = 02000;
+inline constexpr uint32_t kONonblock = 04000;
+inline constexpr uint32_t kODsync = 010000;
+inline constexpr uint32_t kODirect = 040000;
+inline constexpr uint32_t kOLargefile = 0100000;
+inline constexpr uint32_t kODirectory = 0200000;
+inline constexpr uint32_t kONofollow = 0400000;
+inline constexpr uint32_t kONoatime = 01000000;
+inline constexpr uint32_t kOCloexec = 02000000;
+inline constexpr uint32_t kOSync = 04010000;
+inline constexpr uint32_t kOPath = 010000000;
+inline constexpr uint32_t kOTmpfile = 020200000;
+// The flags F_SETFL may change.
+inline constexpr uint32_t kSetflMask = kOAppend | kONonblock | kODirect | kONoatime;
+
+class VnodeFile final : public kern::File {
+ public:
+  // Opens v with `flags` (checks done by the caller). ENOMEM; a device's open error.
+  static Result<Ref<VnodeFile>> create(kern::Kernel& k, Ref<Vnode> v, uint32_t flags);
+
+  Kind kind() const override { return Kind::kVnode; }
+  Vnode& vnode() const { return *vnode_; }
+  bool readable() const { return !path_only() && (flags() & kOAccmode) != kOWronly; }
+  bool writable() const { return !path_only() && (flags() & kOAccmode) != kORdonly; }
+  bool path_only() const { return flags() & kOPath; }
+
+  Result<void> read(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
+  Result<void> write(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
+  Result<int64_t> seek(kern::Lwp& l, int64_t offset, int whence) override;
+
+  // getdents64 into the client's buffer; returns the bytes written (0 at the end).
+  Result<size_t> getdents(kern::Lwp& l, void* buf, size_t len);
+
+ protected:
+  void free_self() override;
+  void close_last() override;
+
+ private:
+  friend class kern::Kmem;
+  VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev);
+
+  Ref<Vnode> vnode_;
+  const CharDevice* const dev_;  // for character devices; a constant table entry
+  kern::Mutex pos_lock_;         // the file position, and the directory cookie
+  uint64_t offset_ RK_GUARDED_BY(pos_lock_) = 0;
+};
+
+}  // namespace rk::vfs
