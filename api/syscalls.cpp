@@ -123,6 +123,13 @@ int rump_sys_fcntl(int fd, int cmd, ...) {
   va_end(ap);
   return static_cast<int>(call(kSysFcntl, fd, cmd, arg));
 }
+int rump_sys_ioctl(int fd, unsigned long request, ...) {
+  va_list ap;
+  va_start(ap, request);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return static_cast<int>(call(kSysIoctl, fd, request, arg));
+}
 int rump_sys_pipe2(int pipefd[2], int flags) {
   return static_cast<int>(call(kSysPipe2, pipefd, flags));
 }
@@ -225,11 +232,8 @@ int rump_sys_chmod(const char* path, mode_t mode) {
 }
 int rump_sys_fchmod(int fd, mode_t mode) { return static_cast<int>(call(kSysFchmod, fd, mode)); }
 int rump_sys_fchmodat(int dirfd, const char* path, mode_t mode, int flags) {
-  // Linux's fchmodat takes no flags; glibc emulates AT_SYMLINK_NOFOLLOW. Only 0 goes through.
-  if (flags != 0) {
-    int error = flags & ~0x100 ? rk::to_int(rk::Errno::kInval) : rk::to_int(rk::Errno::kOpNotSupp);
-    return static_cast<int>(rk::api::fail(rk::api::current_kernel(), error));
-  }
+  // Flags need Linux 6.6's fchmodat2, as glibc does it.
+  if (flags != 0) return static_cast<int>(call(kSysFchmodat2, dirfd, path, mode, flags));
   return static_cast<int>(call(kSysFchmodat, dirfd, path, mode));
 }
 int rump_sys_chown(const char* path, uid_t owner, gid_t group) {

@@ -16,32 +16,24 @@ std::string describe_error(const char* what, int error) {
   return std::string(what) + ": " + std::strerror(error);
 }
 
-std::optional<KernelCost> measure_kernel_cost(Context& ctx, int reps, uint64_t n) {
-  std::vector<double> create;
-  std::vector<double> destroy;
-  for (int r = 0; r < reps; ++r) {
-    int64_t create_total = 0;
-    int64_t destroy_total = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-      rump_kernel* k = nullptr;
-      int64_t t0 = now_ns();
-      int rv = rump_kernel_create(nullptr, &k);
-      int64_t t1 = now_ns();
-      if (rv != 0) {
-        ctx.report.error("create kernel", describe_error("rump_kernel_create", rv));
-        return std::nullopt;
-      }
-      rump_kernel_destroy(k);
-      int64_t t2 = now_ns();
-      create_total += t1 - t0;
-      destroy_total += t2 - t1;
+std::optional<KernelCost> measure_kernel_cost(Context& ctx, uint64_t n) {
+  int64_t create_total = 0;
+  int64_t destroy_total = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    rump_kernel* k = nullptr;
+    int64_t t0 = now_ns();
+    int rv = rump_kernel_create(nullptr, &k);
+    int64_t t1 = now_ns();
+    if (rv != 0) {
+      ctx.report.error("create kernel", describe_error("rump_kernel_create", rv));
+      return std::nullopt;
     }
-    create.push_back(static_cast<double>(create_total) / static_cast<double>(n));
-    destroy.push_back(static_cast<double>(destroy_total) / static_cast<double>(n));
+    rump_kernel_destroy(k);
+    create_total += t1 - t0;
+    destroy_total += now_ns() - t1;
   }
-  KernelCost cost{median(create), median(destroy)};
-  ctx.kernel_cost = cost;
-  return cost;
+  return KernelCost{static_cast<double>(create_total) / static_cast<double>(n),
+                    static_cast<double>(destroy_total) / static_cast<double>(n)};
 }
 
 namespace {
@@ -70,7 +62,7 @@ void run_create(Context& ctx) {
   const uint64_t nfork = opt.iters(100);
 
   // Warm up: the first kernel pays for the allocator's first arena pages.
-  if (!measure_kernel_cost(ctx, 1, 20)) return;
+  if (!measure_kernel_cost(ctx, 20)) return;
 
   // Kernels and processes in alternation, each rep a batch of each.
   std::vector<double> kernel_samples;
@@ -78,7 +70,7 @@ void run_create(Context& ctx) {
   std::vector<double> destroy_samples;
   std::vector<double> fork_samples;
   for (int r = 0; r < reps; ++r) {
-    std::optional<KernelCost> cost = measure_kernel_cost(ctx, 1, nkernel);
+    std::optional<KernelCost> cost = measure_kernel_cost(ctx, nkernel);
     if (!cost) return;
     create_samples.push_back(cost->create_ns);
     destroy_samples.push_back(cost->destroy_ns);
@@ -91,7 +83,6 @@ void run_create(Context& ctx) {
     fork_samples.push_back(static_cast<double>(now_ns() - t0) / static_cast<double>(nfork));
   }
   KernelCost cost{median(create_samples), median(destroy_samples)};
-  ctx.kernel_cost = cost;
   double kernel_ns = median(kernel_samples);
   double fork_ns = median(fork_samples);
   ctx.report.add({"create+destroy kernel", {kernel_ns, Unit::kNanos}, "fork+_exit+waitpid",

@@ -1,6 +1,7 @@
 // Benchmark 4: a thousand kernels in one process. All are booted, each gets one system call
 // (rump_kernel_switch + rump_sys_getpid), then all are destroyed. The target: it completes, and
-// booting them costs, per kernel, no more than twice booting one alone (benchmark 1).
+// booting them costs, per kernel, no more than twice booting one alone (measured as benchmark 1
+// does, before each run).
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,15 +70,23 @@ void run_scaling(Context& ctx) {
   const Options& opt = ctx.options;
   const std::string n = std::to_string(kKernels);
   const std::string name = n + " kernels: create";
-  // The reference: one kernel at a time, as benchmark 1 measured it (again if it did not run).
-  if (!ctx.kernel_cost && !measure_kernel_cost(ctx, opt.reps(5), opt.iters(400))) return;
-  const KernelCost alone = *ctx.kernel_cost;
   const double host_getpid_ns = time_per_op(opt.reps(5), opt.iters(20000), [](uint64_t count) {
     for (uint64_t i = 0; i < count; ++i) keep(syscall(SYS_getpid));
   });
 
+  // Each run is preceded by its reference, one kernel at a time as benchmark 1 measures it, so
+  // that a change in the machine's load weighs on both. The heap is trimmed first: on the
+  // leftovers of a thousand kernels even one kernel boots slower than in benchmark 1.
   std::vector<Run> runs;
+  std::vector<double> alone_create;
+  std::vector<double> alone_destroy;
   for (int r = 0; r < opt.reps(5); ++r) {
+    trim_heap();
+    if (!measure_kernel_cost(ctx, 20)) return;  // warm up, as benchmark 1 does
+    std::optional<KernelCost> alone = measure_kernel_cost(ctx, opt.iters(200));
+    if (!alone) return;
+    alone_create.push_back(alone->create_ns);
+    alone_destroy.push_back(alone->destroy_ns);
     Run run{};
     const char* what = "";
     if (int rv = run_once(run, &what); rv != 0) {
@@ -94,14 +103,16 @@ void run_scaling(Context& ctx) {
     return median(v);
   };
   const double create_ns = med(&Run::create_ns);
-  ctx.report.add({name, {create_ns, Unit::kNanos}, "create one alone (bench 1)",
-                  {alone.create_ns, Unit::kNanos}, create_ns / alone.create_ns, 2.0});
+  const double alone_create_ns = median(alone_create);
+  const double alone_destroy_ns = median(alone_destroy);
+  ctx.report.add({name, {create_ns, Unit::kNanos}, "create one alone (as bench 1)",
+                  {alone_create_ns, Unit::kNanos}, create_ns / alone_create_ns, 2.0});
   ctx.report.add({n + " kernels: switch+getpid", {med(&Run::call_ns), Unit::kNanos},
                   "syscall(SYS_getpid)", {host_getpid_ns, Unit::kNanos},
                   med(&Run::call_ns) / host_getpid_ns, std::nullopt});
   ctx.report.add({n + " kernels: destroy", {med(&Run::destroy_ns), Unit::kNanos},
-                  "destroy one alone (bench 1)", {alone.destroy_ns, Unit::kNanos},
-                  med(&Run::destroy_ns) / alone.destroy_ns, std::nullopt});
+                  "destroy one alone (as bench 1)", {alone_destroy_ns, Unit::kNanos},
+                  med(&Run::destroy_ns) / alone_destroy_ns, std::nullopt});
   ctx.report.add({n + " kernels: RSS per kernel", {med(&Run::rss_kib), Unit::kKiB}, "budget",
                   {kKernelMemoryBudgetKiB, Unit::kKiB},
                   med(&Run::rss_kib) / kKernelMemoryBudgetKiB, std::nullopt});
@@ -116,7 +127,7 @@ void run_scaling(Context& ctx) {
                 "booting took %.2f minor page faults per kernel; on recycled heap memory "
                 "(no faults) create is %s, ratio %.3f",
                 med(&Run::faults), format({recycled_ns, Unit::kNanos}).c_str(),
-                recycled_ns / alone.create_ns);
+                recycled_ns / alone_create_ns);
   ctx.report.note(detail);
 }
 

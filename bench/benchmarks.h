@@ -1,16 +1,16 @@
 // The benchmarks of rump_bench, one source file each, and what they share.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include "harness.h"
 
-struct rump_kernel;
-
 namespace rk::bench {
 
-// Median cost of booting and of destroying one kernel with default parameters, measured by
-// the create benchmark and used by the scaling one as its reference.
+// Median cost of booting and of destroying one kernel with default parameters, one at a time:
+// the create benchmark's figure, and the scaling benchmark's reference.
 struct KernelCost {
   double create_ns;
   double destroy_ns;
@@ -19,7 +19,6 @@ struct KernelCost {
 struct Context {
   const Options& options;
   Report& report;
-  std::optional<KernelCost> kernel_cost;  // set once the create benchmark has run
 };
 
 struct Benchmark {
@@ -34,9 +33,9 @@ void run_memory(Context& ctx);      // bench_memory.cpp
 void run_scaling(Context& ctx);     // bench_scaling.cpp
 void run_contention(Context& ctx);  // bench_contention.cpp
 
-// Measures KernelCost (create and destroy `n` kernels in turn, `reps` times); nullopt, with an
-// error reported, if a kernel cannot be created.
-std::optional<KernelCost> measure_kernel_cost(Context& ctx, int reps, uint64_t n);
+// Creates and destroys `n` kernels in turn and returns the mean cost of each step; nullopt, with
+// an error reported, if a kernel cannot be created.
+std::optional<KernelCost> measure_kernel_cost(Context& ctx, uint64_t n);
 
 // The budget every kernel's resident memory is held to (the target): 256 KiB.
 inline constexpr double kKernelMemoryBudgetKiB = 256;

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   Report report;
-  Context ctx{options, report, std::nullopt};
+  Context ctx{options, report};
   for (const Benchmark& b : kBenchmarks) {
     if (selected(b, options.filter)) b.run(ctx);
   }

@@ -70,6 +70,24 @@ Result<void> FdTable::install_at(Ref<File> f, int fd, bool cloexec) {
   return ok();  // `old` is dropped outside the lock: its last close may block
 }
 
+Result<RefPtr<File>> FdTable::exchange_at(Ref<File> f, int fd, bool cloexec) {
+  MutexGuard g(lock_);
+  if (fd < 0 || fd >= limit_) return Errno::kBadF;
+  if (static_cast<size_t>(fd) >= slots_.size()) RK_TRY(grow_locked(fd + 1));
+  RefPtr<File> old = std::move(slots_[fd].file);
+  slots_[fd].file = RefPtr<File>(std::move(f));
+  slots_[fd].cloexec = cloexec;
+  return old;  // the caller drops it outside the lock
+}
+
+Result<Ref<File>> FdTable::detach(int fd) {
+  MutexGuard g(lock_);
+  if (fd < 0 || static_cast<size_t>(fd) >= slots_.size() || !slots_[fd].file) return Errno::kBadF;
+  File* f = slots_[fd].file.leak();  // its reference moves to the caller
+  slots_[fd].cloexec = false;
+  return Ref<File>::adopt(*f);
+}
+
 Result<Ref<File>> FdTable::get(int fd) {
   MutexGuard g(lock_);
   if (fd < 0 || static_cast<size_t>(fd) >= slots_.size() || !slots_[fd].file) return Errno::kBadF;

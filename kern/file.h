@@ -17,6 +17,7 @@ namespace rk::kern {
 
 class Kernel;
 class Lwp;
+class Proc;
 class Uio;
 
 class File : public RefCounted<File> {
@@ -41,6 +42,11 @@ class File : public RefCounted<File> {
   // lseek(2): the new offset. ESPIPE for files without one.
   virtual Result<int64_t> seek(Lwp& l, int64_t offset, int whence) { return Errno::kSPipe; }
   virtual Result<int64_t> ioctl(Lwp& l, unsigned long cmd, uint64_t arg) { return Errno::kNotTy; }
+
+  // Process p closed a descriptor of this file (close, dup2/dup3 over it, or its exit), before
+  // the descriptor's reference is dropped: POSIX record locks p holds on the file go (the
+  // file may still be open elsewhere). Called without locks held; may block.
+  virtual void on_close(Proc& p) {}
 
   // The last reference went: release what the file holds, then free it.
   void release_last();
@@ -71,12 +77,32 @@ class FdTable final : public RefCounted<FdTable> {
   Result<int> install(Ref<File> f, int min, bool cloexec) RK_EXCLUDES(lock_);
   // Installs f at exactly fd, closing what was there (dup2). EBADF for fd out of range.
   Result<void> install_at(Ref<File> f, int fd, bool cloexec) RK_EXCLUDES(lock_);
+  // install_at that hands back what was at fd (null if it was free), so that the caller can
+  // tell it it was closed (File::on_close) before dropping it. EBADF for fd out of range.
+  Result<RefPtr<File>> exchange_at(Ref<File> f, int fd, bool cloexec) RK_EXCLUDES(lock_);
+  // Removes descriptor fd and hands its file to the caller (close(2), which calls
+  // File::on_close before the reference goes). EBADF.
+  Result<Ref<File>> detach(int fd) RK_EXCLUDES(lock_);
   Result<Ref<File>> get(int fd) RK_EXCLUDES(lock_);  // EBADF
   Result<void> close(int fd) RK_EXCLUDES(lock_);     // EBADF
   Result<bool> cloexec(int fd) RK_EXCLUDES(lock_);
   Result<void> set_cloexec(int fd, bool on) RK_EXCLUDES(lock_);
   void close_all() RK_EXCLUDES(lock_);
   size_t open_count() const RK_EXCLUDES(lock_);
+  // Calls fn(File&) for each open descriptor (a file open twice is visited twice), without the
+  // table's lock held, so fn may block; descriptors opened or closed meanwhile may be missed.
+  template <typename Fn>
+  void for_each_file(Fn&& fn) RK_EXCLUDES(lock_) {
+    for (size_t i = 0;; ++i) {
+      RefPtr<File> f;
+      {
+        MutexGuard g(lock_);
+        if (i >= slots_.size()) return;
+        f = slots_[i].file;
+      }
+      if (f) fn(*f);
+    }
+  }
 
   static constexpr int kMaxFds = 1024 * 1024;  // Linux's default nr_open
   int limit() const { return limit_; }

@@ -186,6 +186,9 @@ void ProcTable::finish_exit(Proc& p) {
     }
     ops.exit(ops.arg, s);
   }
+  // The process's POSIX record locks go with it, on every file it still has open (the table
+  // may live on in a process that shares it).
+  if (p.fds_) p.fds_->for_each_file([&p](File& f) { f.on_close(p); });
   // The process lets go of its descriptor table; the table closes its files when its last
   // sharer lets go. Closing may block and take other locks: outside the table's lock.
   p.fds_.reset();

@@ -53,5 +53,6 @@ int64_t sys_getrandom(Lwp& l, const SyscallArgs& a);
 
 // sys_descrip.cpp
 int64_t sys_close(Lwp& l, const SyscallArgs& a);
+int64_t sys_ioctl(Lwp& l, const SyscallArgs& a);
 
 }  // namespace rk::kern

@@ -32,7 +32,7 @@ constexpr SyscallInfo kTable[] = {
     {kSysLstat, "lstat", nullptr, 2, {S, U}},
     {kSysPoll, "poll", nullptr, 3, {U, I, I}},
     {kSysLseek, "lseek", nullptr, 3, {I, I, I}},
-    {kSysIoctl, "ioctl", nullptr, 3, {I, I, U}},
+    {kSysIoctl, "ioctl", sys_ioctl, 3, {I, I, U}},
     {kSysPread64, "pread64", nullptr, 4, {I, OutN(2, 1), I, I}},
     {kSysPwrite64, "pwrite64", nullptr, 4, {I, InN(2, 1), I, I}},
     {kSysReadv, "readv", nullptr, 3, {I, U, I}},
@@ -136,6 +136,7 @@ constexpr SyscallInfo kTable[] = {
     {kSysGetrandom, "getrandom", sys_getrandom, 3, {OutN(1, 1), I, I}},
     {kSysStatx, "statx", nullptr, 5, {I, S, I, I, U}},
     {kSysFaccessat2, "faccessat2", nullptr, 4, {I, S, I, I}},
+    {kSysFchmodat2, "fchmodat2", nullptr, 4, {I, S, I, I}},
 };
 
 // Number -> entry, built at compile time.

@@ -92,6 +92,7 @@ constexpr kern::ComponentSyscall kSyscalls[] = {
     {kSysRenameat2, sys_renameat2},
     {kSysStatx, sys_statx},
     {kSysFaccessat2, sys_faccessat2},
+    {kSysFchmodat2, sys_fchmodat2},
 };
 
 }  // namespace

@@ -62,6 +62,7 @@ int64_t sys_sync(Lwp& l, const SyscallArgs& a);
 int64_t sys_chmod(Lwp& l, const SyscallArgs& a);
 int64_t sys_fchmod(Lwp& l, const SyscallArgs& a);
 int64_t sys_fchmodat(Lwp& l, const SyscallArgs& a);
+int64_t sys_fchmodat2(Lwp& l, const SyscallArgs& a);
 int64_t sys_chown(Lwp& l, const SyscallArgs& a);
 int64_t sys_lchown(Lwp& l, const SyscallArgs& a);
 int64_t sys_fchown(Lwp& l, const SyscallArgs& a);

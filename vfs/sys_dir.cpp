@@ -134,6 +134,7 @@ int64_t do_rename(kern::Lwp& l, int olddirfd, const char* uold, int newdirfd, co
   NameiParent from, to;
   if (Result<void> r = namei_parent(l, olddirfd, oldp.c_str(), from); !r.ok()) return -to_int(r.error());
   if (Result<void> r = namei_parent(l, newdirfd, newp.c_str(), to); !r.ok()) return -to_int(r.error());
+  if (to.is_dot() && (flags & abi::kRenameNoreplace)) return -to_int(Errno::kExist);
   if (from.is_dot() || to.is_dot()) return -to_int(Errno::kBusy);
   Vnode& fdir = *from.dir;
   Vnode& tdir = *to.dir;
@@ -153,9 +154,25 @@ int64_t do_rename(kern::Lwp& l, int olddirfd, const char* uold, int newdirfd, co
   RefPtr<Vnode> dst;
   if (dst_or.ok()) dst = std::move(dst_or).value();
 
-  if ((from.trailing_slash || to.trailing_slash) && !src->is_dir()) return -to_int(Errno::kNotDir);
-  if (exchange && !dst) return -to_int(Errno::kNoEnt);
+  // The checks in Linux's order: NOREPLACE, EXCHANGE's target, trailing slashes, then the
+  // ancestry of the two.
   if ((flags & abi::kRenameNoreplace) && dst) return -to_int(Errno::kExist);
+  if (exchange && !dst) return -to_int(Errno::kNoEnt);
+  if (exchange && to.trailing_slash && !dst->is_dir()) return -to_int(Errno::kNotDir);
+  if (!src->is_dir() && (from.trailing_slash || (!exchange && to.trailing_slash)))
+    return -to_int(Errno::kNotDir);
+  // A directory cannot move below itself (EINVAL), nor replace a directory it lies below
+  // (ENOTEMPTY: that one holds it); Linux checks this before the types.
+  if (src->is_dir() && &fdir != &tdir) {
+    Result<bool> below = is_within(l, tdir, *src);
+    if (!below.ok()) return -to_int(below.error());
+    if (below.value()) return -to_int(Errno::kInval);
+  }
+  if (dst && dst->is_dir() && &fdir != &tdir) {
+    Result<bool> below = is_within(l, fdir, *dst);
+    if (!below.ok()) return -to_int(below.error());
+    if (below.value()) return -to_int(exchange ? Errno::kInval : Errno::kNotEmpty);
+  }
   if (dst && dst.get() == src.get()) return 0;  // two names of one file: nothing to do
   if (src->mounted_here() != nullptr || (dst && dst->mounted_here() != nullptr))
     return -to_int(Errno::kBusy);
@@ -163,17 +180,6 @@ int64_t do_rename(kern::Lwp& l, int olddirfd, const char* uold, int newdirfd, co
   if (!exchange && dst) {
     if (src->is_dir() && !dst->is_dir()) return -to_int(Errno::kNotDir);
     if (!src->is_dir() && dst->is_dir()) return -to_int(Errno::kIsDir);
-  }
-  // A directory cannot move below itself (nor, with exchange, the other below the first).
-  if (src->is_dir() && &fdir != &tdir) {
-    Result<bool> below = is_within(l, tdir, *src);
-    if (!below.ok()) return -to_int(below.error());
-    if (below.value()) return -to_int(Errno::kInval);
-  }
-  if (exchange && dst->is_dir() && &fdir != &tdir) {
-    Result<bool> below = is_within(l, fdir, *dst);
-    if (!below.ok()) return -to_int(below.error());
-    if (below.value()) return -to_int(Errno::kInval);
   }
   // Sticky directories, and write access to a directory whose ".." changes.
   Vattr fva, tva, sva, dva;
@@ -214,7 +220,7 @@ int64_t do_link(kern::Lwp& l, int olddirfd, const char* uold, int newdirfd, cons
                                           flags & abi::kAtEmptyPath);
   if (!src_or.ok()) return -to_int(src_or.error());
   Ref<Vnode> src = std::move(src_or).value();
-  if (src->is_dir()) return -to_int(Errno::kPerm);
+  // Linux looks at the new name before it refuses a directory.
   PathBuf newp(l);
   if (Result<void> r = newp.copy_in(unew); !r.ok()) return -to_int(r.error());
   NameiParent to;
@@ -222,6 +228,7 @@ int64_t do_link(kern::Lwp& l, int olddirfd, const char* uold, int newdirfd, cons
   if (to.is_dot()) return -to_int(Errno::kExist);
   if (lookup_in(l, *to.dir, to.name.view()).ok()) return -to_int(Errno::kExist);
   if (to.trailing_slash) return -to_int(Errno::kNoEnt);
+  if (src->is_dir()) return -to_int(Errno::kPerm);
   Vnode& dir = *to.dir;
   if (&dir.mount() != &src->mount()) return -to_int(Errno::kXDev);
   kern::Cred cred = l.proc().cred();

@@ -28,7 +28,7 @@ Result<Ref<Vnode>> open_create(kern::Lwp& l, int dirfd, const char* path, uint32
   NameiParent np;
   RK_TRY(namei_parent(l, dirfd, path, np));
   for (int links = 0;; ++links) {
-    if (np.is_dot()) return Errno::kIsDir;
+    if (np.is_dot()) return (flags & kOExcl) ? Errno::kExist : Errno::kIsDir;
     Result<Ref<Vnode>> existing = lookup_in(l, *np.dir, np.name.view());
     if (existing.ok()) {
       Ref<Vnode> v = std::move(existing).value();
@@ -50,8 +50,7 @@ Result<Ref<Vnode>> open_create(kern::Lwp& l, int dirfd, const char* path, uint32
         np = std::move(next);
         continue;
       }
-      if (np.trailing_slash && !v->is_dir()) return Errno::kNotDir;
-      if (v->is_dir()) return Errno::kIsDir;
+      if (v->is_dir() || np.trailing_slash) return Errno::kIsDir;
       return v;
     }
     if (existing.error() != Errno::kNoEnt) return existing.error();
@@ -65,6 +64,8 @@ Result<Ref<Vnode>> open_create(kern::Lwp& l, int dirfd, const char* path, uint32
 int64_t do_open(kern::Lwp& l, int dirfd, const char* upath, uint32_t flags, uint32_t mode) {
   if (flags & ~kKnownFlags) flags &= kKnownFlags;  // Linux ignores unknown open flags
   if ((flags & kOTmpfile) == kOTmpfile) return -to_int(Errno::kOpNotSupp);
+  // Since Linux 6.4 O_CREAT|O_DIRECTORY is refused rather than half-honoured.
+  if ((flags & kOCreat) && (flags & kODirectory)) return -to_int(Errno::kInval);
   if (flags & kOPath) flags &= kOPath | kODirectory | kONofollow | kOCloexec;
   PathBuf path(l);
   if (Result<void> r = path.copy_in(upath); !r.ok()) return -to_int(r.error());
@@ -75,7 +76,8 @@ int64_t do_open(kern::Lwp& l, int dirfd, const char* upath, uint32_t flags, uint
                                  : namei(l, dirfd, path.c_str(), (flags & kONofollow) ? 0 : kFollow);
   if (!found.ok()) return -to_int(found.error());
   Ref<Vnode> v = std::move(found).value();
-  if (v->type() == VType::kLnk && !(flags & kOPath)) return -to_int(Errno::kLoop);  // O_NOFOLLOW
+  if (v->type() == VType::kLnk && !(flags & kOPath))  // O_NOFOLLOW met a symlink
+    return -to_int((flags & kODirectory) ? Errno::kNotDir : Errno::kLoop);
   if ((flags & kODirectory) && !v->is_dir()) return -to_int(Errno::kNotDir);
   if (!(flags & kOPath)) {
     if (v->is_dir() && ((flags & kOAccmode) != kORdonly || (flags & kOTrunc)))

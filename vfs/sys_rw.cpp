@@ -20,9 +20,14 @@ Result<Ref<kern::File>> file_for(kern::Lwp& l, int fd, bool write) {
 }
 
 int64_t transfer(kern::Lwp& l, int fd, kern::Uio& uio, bool write, bool positioned) {
+  if (positioned) {
+    // pread/pwrite on something without a position: ESPIPE comes before the access mode.
+    Result<Ref<kern::File>> any = l.proc().fds().get(fd);
+    if (!any.ok()) return -to_int(any.error());
+    if (any.value()->kind() != kern::File::Kind::kVnode) return -to_int(Errno::kSPipe);
+  }
   Result<Ref<kern::File>> f = file_for(l, fd, write);
   if (!f.ok()) return -to_int(f.error());
-  if (positioned && f.value()->kind() != kern::File::Kind::kVnode) return -to_int(Errno::kSPipe);
   size_t want = uio.resid();
   Result<void> r = write ? f.value()->write(l, uio, positioned) : f.value()->read(l, uio, positioned);
   size_t done = want - uio.resid();

@@ -3,7 +3,10 @@
 #include "kern/kernel.h"
 #include "kern/lib/string.h"
 #include "kern/uio.h"
+#include "kern/proc.h"
+#include "vfs/lockf.h"
 #include "vfs/mount.h"
+#include "vfs/vfs.h"
 
 namespace rk::vfs {
 
@@ -31,26 +34,85 @@ Result<Ref<VnodeFile>> VnodeFile::create(kern::Kernel& k, Ref<Vnode> v, uint32_t
         // Block devices arrive with the block device layer.
         return Errno::kNxio;
       case VType::kFifo:
-        // Named pipes need the rendezvous of readers and writers: not there yet.
-        k.log().log(kern::LogLevel::kWarning, "open: FIFOs are not supported yet");
-        return Errno::kNoSys;
+        break;  // open_fifo, below
       case VType::kSock:
         return Errno::kNxio;
       default:
         break;
     }
   }
+  bool fifo = v->type() == VType::kFifo && !(flags & kOPath);
   VnodeFile* f = k.kmem().create<VnodeFile>(kern::KmFlags::kNoSleep, k, std::move(v), flags, dev);
   if (f == nullptr) return Errno::kNoMem;
-  return Ref<VnodeFile>::adopt(*f);
+  Ref<VnodeFile> file = Ref<VnodeFile>::adopt(*f);
+  if (fifo) RK_TRY(file->open_fifo(flags));
+  return file;
+}
+
+Result<void> VnodeFile::open_fifo(uint32_t flags) {
+  Vfs& vfs = Vfs::of(kernel());
+  PipeBuffer* buf;
+  {
+    kern::MutexGuard g(vfs.fifo_lock());
+    if (vnode_->fifo_buffer == nullptr) {
+      Vattr va;
+      {
+        kern::ReadGuard vg(vnode_->lock());
+        RK_TRY(vnode_->getattr(va));
+      }
+      Ref<PipeBuffer> fresh = RK_TRY(PipeBuffer::create(kernel(), va.uid, va.gid));
+      vnode_->fifo_buffer = fresh.get();
+      fresh->ref();  // the vnode's reference
+    }
+    buf = vnode_->fifo_buffer;
+    buf->ref();  // ours
+  }
+  uint32_t acc = flags & kOAccmode;
+  Result<void> r = buf->fifo_open(acc != kOWronly, acc != kORdonly, flags & kONonblock);
+  fifo_ = buf;
+  if (!r.ok()) {
+    // Nothing was counted: drop the buffer again if nobody else has it open.
+    close_fifo();
+    return r.error();
+  }
+  return ok();
+}
+
+void VnodeFile::close_fifo() {
+  Vfs& vfs = Vfs::of(kernel());
+  PipeBuffer* drop = nullptr;
+  {
+    kern::MutexGuard g(vfs.fifo_lock());
+    if (vnode_->fifo_buffer == fifo_ && fifo_->idle()) {
+      drop = vnode_->fifo_buffer;  // the last opener went: the data goes, as on Linux
+      vnode_->fifo_buffer = nullptr;
+    }
+  }
+  if (drop != nullptr) drop->unref();
+  fifo_->unref();
+  fifo_ = nullptr;
 }
 
 void VnodeFile::free_self() { kernel().kmem().destroy(this); }
 
-void VnodeFile::close_last() { vnode_->mount().unbusy(); }
+void VnodeFile::on_close(kern::Proc& p) {
+  if (!path_only()) record_locks_release(*vnode_, p.pid());
+}
+
+void VnodeFile::close_last() {
+  record_locks_release_file(*vnode_, *this);  // OFD locks go with the open file
+  if (fifo_ != nullptr) {
+    uint32_t acc = flags() & kOAccmode;
+    if (acc != kOWronly) fifo_->close_end(false);
+    if (acc != kORdonly) fifo_->close_end(true);
+    close_fifo();
+  }
+  vnode_->mount().unbusy();
+}
 
 Result<void> VnodeFile::read(kern::Lwp& l, kern::Uio& uio, bool positioned) {
   if (dev_ != nullptr) return dev_->read(l, uio);
+  if (fifo_ != nullptr) return positioned ? Errno::kSPipe : fifo_->read(uio, flags() & kONonblock);
   if (vnode_->is_dir()) return Errno::kIsDir;
   if (positioned) {
     kern::ReadGuard g(vnode_->lock());
@@ -68,6 +130,8 @@ Result<void> VnodeFile::read(kern::Lwp& l, kern::Uio& uio, bool positioned) {
 
 Result<void> VnodeFile::write(kern::Lwp& l, kern::Uio& uio, bool positioned) {
   if (dev_ != nullptr) return dev_->write(l, uio);
+  if (fifo_ != nullptr)
+    return positioned ? Errno::kSPipe : fifo_->write(uio, flags() & kONonblock, false);
   if (vnode_->is_dir()) return Errno::kIsDir;
   auto do_write = [&]() -> Result<void> {
     kern::WriteGuard g(vnode_->lock());
@@ -89,6 +153,7 @@ Result<void> VnodeFile::write(kern::Lwp& l, kern::Uio& uio, bool positioned) {
 
 Result<int64_t> VnodeFile::seek(kern::Lwp& l, int64_t offset, int whence) {
   if (dev_ != nullptr) return 0;  // the memory devices ignore seeks, as Linux's do
+  if (fifo_ != nullptr) return Errno::kSPipe;
   kern::MutexGuard pos(pos_lock_);
   int64_t base = 0;
   switch (whence) {
@@ -169,6 +234,9 @@ Result<size_t> VnodeFile::getdents(kern::Lwp& l, void* ubuf, size_t len) {
     uint64_t cookie = offset_;
     {
       kern::ReadGuard g(vnode_->lock());
+      Vattr va;
+      RK_TRY(vnode_->getattr(va));
+      if (va.nlink == 0) return Errno::kNoEnt;  // a removed directory cannot be listed
       RK_TRY(vnode_->readdir(&cookie, sink));
     }
     if (sink.used() == 0 && sink.full()) return Errno::kInval;  // not even one entry fits

@@ -8,6 +8,7 @@
 #include "kern/kmem.h"
 #include "kern/lock.h"
 #include "vfs/devices.h"
+#include "vfs/pipe_buffer.h"
 #include "vfs/vnode.h"
 
 namespace rk::vfs {
@@ -50,6 +51,8 @@ class VnodeFile final : public kern::File {
   Result<void> read(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
   Result<void> write(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
   Result<int64_t> seek(kern::Lwp& l, int64_t offset, int whence) override;
+  // A process closing any descriptor of the file loses its POSIX locks on it.
+  void on_close(kern::Proc& p) override;
 
   // getdents64 into the client's buffer; returns the bytes written (0 at the end).
   Result<size_t> getdents(kern::Lwp& l, void* buf, size_t len);
@@ -62,8 +65,13 @@ class VnodeFile final : public kern::File {
   friend class kern::Kmem;
   VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev);
 
+  // A named pipe's open, with its waits for the other end; fills fifo_.
+  Result<void> open_fifo(uint32_t flags);
+  void close_fifo();
+
   Ref<Vnode> vnode_;
   const CharDevice* const dev_;  // for character devices; a constant table entry
+  PipeBuffer* fifo_ = nullptr;   // a named pipe's buffer (a counted reference)
   kern::Mutex pos_lock_;         // the file position, and the directory cookie
   uint64_t offset_ RK_GUARDED_BY(pos_lock_) = 0;
 };

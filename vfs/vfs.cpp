@@ -18,7 +18,7 @@ Vfs& Vfs::of(kern::Kernel& k) { return *static_cast<Vfs*>(k.component_state(kVfs
 Vfs* Vfs::find(kern::Kernel& k) { return static_cast<Vfs*>(k.component_state(kVfsComponent)); }
 
 Vfs::Vfs(kern::Kernel& k)
-    : kernel_(k), lock_(k), procfs_lock_(k), rename_lock_(k) {}
+    : kernel_(k), lock_(k), procfs_lock_(k), rename_lock_(k), fifo_lock_(k) {}
 
 Vfs::~Vfs() = default;
 
@@ -55,12 +55,21 @@ void Vfs::shutdown() {
     kernel_.procs().unregister_slot(procfs_slot_);
     procfs_slot_ = -1;
   }
+  unmount_all(nullptr);
+}
+
+void Vfs::unmount_all(const FileSystemType* type) {
   // Newest first, so mounts on top go before what they cover.
   for (;;) {
-    Mount* m;
+    Mount* m = nullptr;
     {
       kern::MutexGuard g(lock_);
-      m = mounts_.back();
+      for (Mount* c = mounts_.back(); c != nullptr; c = mounts_.prev(*c)) {
+        if (type == nullptr || &c->type() == type) {
+          m = c;
+          break;
+        }
+      }
       if (m == nullptr) break;
       mounts_.remove(*m);
       if (m == root_mount_.get()) root_mount_.reset();
@@ -80,8 +89,12 @@ void Vfs::register_type(FileSystemType& t) {
 }
 
 void Vfs::unregister_type(FileSystemType& t) {
-  kern::MutexGuard g(lock_);
-  types_.remove(t);
+  {
+    kern::MutexGuard g(lock_);
+    types_.remove(t);
+  }
+  // Its component is going away: nothing may stay mounted from it.
+  unmount_all(&t);
 }
 
 const FileSystemType* Vfs::find_type(std::string_view name) {
@@ -143,8 +156,10 @@ Result<void> Vfs::mount(kern::Lwp& l, const char* source, Vnode& target, const c
   m->fs_ = RK_TRY(t->mount(kernel_, *m, source, flags, data));
   kern::MutexGuard g(lock_);
   if (target.mounted_here() != nullptr) {
-    // Someone mounted here meanwhile: theirs stays, ours goes.
+    // Someone mounted here meanwhile: theirs stays, ours goes (outside our lock).
+    lock_.unlock();
     (void)m->fs().unmount(true);
+    lock_.lock();
     return Errno::kBusy;
   }
   m->covered_ = RefPtr<Vnode>(&target);

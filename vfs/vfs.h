@@ -80,8 +80,12 @@ class Vfs {
   // rename(2) across directories takes this first (the classic global rename lock), so two
   // renames cannot lock directories in opposite orders.
   kern::Mutex& rename_lock() { return rename_lock_; }
+  // Guards Vnode::fifo_buffer of every named pipe.
+  kern::Mutex& fifo_lock() { return fifo_lock_; }
 
  private:
+  // Syncs and unmounts every mount of `type` (all of them for nullptr), newest first.
+  void unmount_all(const FileSystemType* type) RK_EXCLUDES(lock_);
   static Result<void*> procfs_fork(void* arg, void* parent);
   static void procfs_exit(void* arg, void* slot);
 
@@ -89,6 +93,7 @@ class Vfs {
   kern::Mutex lock_;  // types_ and mounts_
   kern::Mutex procfs_lock_;
   kern::Mutex rename_lock_;
+  kern::Mutex fifo_lock_;
   IntrusiveList<FileSystemType, &FileSystemType::node> types_ RK_GUARDED_BY(lock_);
   IntrusiveList<Mount, &Mount::node_> mounts_ RK_GUARDED_BY(lock_);
   RefPtr<Mount> root_mount_ RK_GUARDED_BY(lock_);

@@ -1,5 +1,6 @@
 #include "vfs/vnode.h"
 
+#include "vfs/lockf.h"
 #include "vfs/mount.h"
 
 namespace rk::vfs {
@@ -9,7 +10,10 @@ Vnode::Vnode(kern::Kernel& kernel, Mount& mount, VType type)
   mount.ref();
 }
 
-Vnode::~Vnode() { mount_->unref(); }
+Vnode::~Vnode() {
+  if (RecordLocks* rl = record_locks_.load(std::memory_order_acquire)) record_locks_free(kernel_, rl);
+  mount_->unref();
+}
 
 // The defaults answer the way Linux answers when a node does not support the operation.
 

@@ -32,6 +32,8 @@ class Kernel;
 namespace rk::vfs {
 
 class Mount;
+class PipeBuffer;
+class RecordLocks;  // lockf.h
 
 class Vnode : public RefCounted<Vnode> {
  public:
@@ -47,6 +49,10 @@ class Vnode : public RefCounted<Vnode> {
   // The file system mounted on this directory, if any (set by the VFS under its mount lock).
   Mount* mounted_here() const { return mounted_here_.load(std::memory_order_acquire); }
   void set_mounted_here(Mount* m) { mounted_here_.store(m, std::memory_order_release); }
+
+  // A named pipe's buffer while the FIFO is open (a counted reference, or null). Only the
+  // VFS's open and close of FIFOs touch it, under Vfs::fifo_lock().
+  PipeBuffer* fifo_buffer = nullptr;
 
   // --- directories -----------------------------------------------------------------------
   // The entry `name`; ".." is the parent directory (the file system's root answers itself; the
@@ -88,6 +94,18 @@ class Vnode : public RefCounted<Vnode> {
   // Applies what the VFS has checked; ctime is updated by the file system as Linux does.
   virtual Result<void> setattr(const SetAttr& sa);
 
+  // --- record locks (fcntl F_SETLK ..., lockf.h) ------------------------------------------
+  // The node's POSIX and OFD locks: null until the first lock; set once (lockf.cpp installs
+  // it with install_record_locks) and freed with the vnode.
+  RecordLocks* record_locks() const { return record_locks_.load(std::memory_order_acquire); }
+  // Installs rl if there is none yet; returns the one in place (rl, or another thread's).
+  RecordLocks* install_record_locks(RecordLocks* rl) {
+    RecordLocks* expected = nullptr;
+    if (record_locks_.compare_exchange_strong(expected, rl, std::memory_order_acq_rel))
+      return rl;
+    return expected;
+  }
+
   // --- life ------------------------------------------------------------------------------
   // The last reference went. The file system frees the node (and, with no links left, its
   // storage). Called without the vnode lock; nothing else can reach the node any more.
@@ -104,6 +122,7 @@ class Vnode : public RefCounted<Vnode> {
   const VType type_;
   mutable kern::RwLock lock_;
   std::atomic<Mount*> mounted_here_{nullptr};
+  std::atomic<RecordLocks*> record_locks_{nullptr};  // owned; see record_locks()
 };
 
 }  // namespace rk::vfs

@@ -124,6 +124,7 @@ enum Sys : unsigned {
   kSysGetrandom = 318,
   kSysStatx = 332,
   kSysFaccessat2 = 439,
+  kSysFchmodat2 = 452,
 };
 
 // Clocks.

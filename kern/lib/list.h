@@ -48,6 +48,10 @@ class IntrusiveList {
     ListNode<T>* n = (item.*Member).next;
     return n == &head_ ? nullptr : owner(n);
   }
+  T* prev(T& item) {
+    ListNode<T>* n = (item.*Member).prev;
+    return n == &head_ ? nullptr : owner(n);
+  }
 
   class Iterator {
    public:

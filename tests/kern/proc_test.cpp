@@ -35,6 +35,7 @@ class TestFile final : public File {
     stats_->created.fetch_add(1);
   }
   int tag() const { return tag_; }
+  Kind kind() const override { return Kind::kOther; }
 
  protected:
   void close_last() override { stats_->closed.fetch_add(1); }

@@ -77,6 +77,7 @@ int rump_sys_dup2(int oldfd, int newfd);
 int rump_sys_dup3(int oldfd, int newfd, int flags);
 int rump_sys_fcntl(int fd, int cmd, ...);
 int rump_sys_pipe2(int pipefd[2], int flags);
+int rump_sys_ioctl(int fd, unsigned long request, ...);
 
 /* files */
 int rump_sys_open(const char *path, int flags, ...);

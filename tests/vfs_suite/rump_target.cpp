@@ -1,0 +1,237 @@
+// RumpTarget: a fresh rump kernel, the tests running in a directory of one of its file systems
+// (FileSystemSpec), through the public API: rump_sys_* and rump_pub_lwproc_*.
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "rump/rump.h"
+#include "rump/rump_syscalls.h"
+#include "tests/vfs_suite/target.h"
+
+namespace vfs_suite {
+namespace {
+
+template <typename T>
+long neg(T r) {
+  return long(r) == -1 ? -errno : long(r);
+}
+
+class RumpTarget final : public Fs {
+ public:
+  RumpTarget(const FileSystemSpec& spec, const char* params) : Fs(spec.name, "") {
+    if (int e = rump_kernel_create(params, &k_); e != 0) {
+      setup_error_ = "rump_kernel_create: " + errno_str(e);
+      k_ = nullptr;
+      return;
+    }
+    rump_kernel_switch(k_);
+    if (int e = rump_pub_lwproc_rfork(RUMP_RFCFDG); e != 0) {
+      setup_error_ = "rump_pub_lwproc_rfork: " + errno_str(e);
+      return;
+    }
+    procs_.push_back(rump_pub_lwproc_curlwp());
+    rump_sys_umask(022);
+    auto fail = [&](const char* what) {
+      setup_error_ =
+          std::string(spec.name) + " setup: " + what + " " + spec.root + ": " + errno_str(errno);
+      return false;
+    };
+    bool ok =
+        (rump_sys_mkdir(spec.root, 0755) == 0 || errno == EEXIST || fail("mkdir")) &&
+        (spec.mount_type == nullptr ||
+         rump_sys_mount(spec.mount_type, spec.root, spec.mount_type, 0, spec.mount_data) == 0 ||
+         fail("mount")) &&
+        (rump_sys_chmod(spec.root, 0755) == 0 || fail("chmod")) &&
+        (rump_sys_chdir(spec.root) == 0 || fail("chdir"));
+    if (ok) root_ = spec.root;
+  }
+
+  ~RumpTarget() override {
+    if (k_ == nullptr) return;
+    rump_kernel_switch(k_);
+    for (size_t i = procs_.size(); i-- > 0;) {
+      if (procs_[i] == nullptr) continue;
+      rump_pub_lwproc_switch(procs_[i]);
+      rump_pub_lwproc_releaselwp();
+    }
+    rump_pub_lwproc_switch(nullptr);
+    rump_kernel_switch(nullptr);
+    rump_kernel_destroy(k_);
+  }
+
+  bool privileged() const override { return true; }
+
+  int fork_process(bool copy_fds) override {
+    enter();
+    int id = int(procs_.size());
+    if (int e = rump_pub_lwproc_rfork(copy_fds ? RUMP_RFFDG : RUMP_RFCFDG); e != 0) {
+      setup_error_ = "rump_pub_lwproc_rfork: " + errno_str(e);
+      procs_.push_back(nullptr);
+    } else {
+      procs_.push_back(rump_pub_lwproc_curlwp());
+    }
+    on_fork(id);
+    current_ = id;
+    return id;
+  }
+
+  void switch_process(int id) override {
+    current_ = id;
+    enter();
+  }
+
+  void exit_process(int id) override {
+    if (id <= 0 || size_t(id) >= procs_.size() || procs_[size_t(id)] == nullptr) return;
+    rump_kernel_switch(k_);
+    rump_pub_lwproc_switch(procs_[size_t(id)]);
+    rump_pub_lwproc_releaselwp();  // its last lwp: the process ends
+    procs_[size_t(id)] = nullptr;
+    on_exit(id);
+    if (current_ == id) current_ = 0;
+    enter();
+  }
+
+ protected:
+#define RUMP(expr) \
+  enter();         \
+  return neg(expr)
+  long sys_openat(int d, const char* p, int f, mode_t m) override {
+    RUMP(rump_sys_openat(d, p, f, m));
+  }
+  long sys_open(const char* p, int f, mode_t m) override { RUMP(rump_sys_open(p, f, m)); }
+  long sys_close(int fd) override { RUMP(rump_sys_close(fd)); }
+  long sys_read(int fd, void* b, size_t n) override { RUMP(rump_sys_read(fd, b, n)); }
+  long sys_write(int fd, const void* b, size_t n) override { RUMP(rump_sys_write(fd, b, n)); }
+  long sys_pread(int fd, void* b, size_t n, off_t o) override { RUMP(rump_sys_pread(fd, b, n, o)); }
+  long sys_pwrite(int fd, const void* b, size_t n, off_t o) override {
+    RUMP(rump_sys_pwrite(fd, b, n, o));
+  }
+  long sys_readv(int fd, const iovec* v, int n) override { RUMP(rump_sys_readv(fd, v, n)); }
+  long sys_writev(int fd, const iovec* v, int n) override { RUMP(rump_sys_writev(fd, v, n)); }
+  long sys_lseek(int fd, off_t o, int wh) override { RUMP(rump_sys_lseek(fd, o, wh)); }
+  long sys_dup(int fd) override { RUMP(rump_sys_dup(fd)); }
+  long sys_dup2(int fd, int nfd) override { RUMP(rump_sys_dup2(fd, nfd)); }
+  long sys_dup3(int fd, int nfd, int f) override { RUMP(rump_sys_dup3(fd, nfd, f)); }
+  long sys_fcntl(int fd, int cmd, long a) override { RUMP(rump_sys_fcntl(fd, cmd, a)); }
+  long sys_fcntl_ptr(int fd, int cmd, void* a) override { RUMP(rump_sys_fcntl(fd, cmd, a)); }
+  long sys_pipe2(int fds[2], int f) override { RUMP(rump_sys_pipe2(fds, f)); }
+  long sys_stat(const char* p, struct stat* s) override { RUMP(rump_sys_stat(p, s)); }
+  long sys_lstat(const char* p, struct stat* s) override { RUMP(rump_sys_lstat(p, s)); }
+  long sys_fstat(int fd, struct stat* s) override { RUMP(rump_sys_fstat(fd, s)); }
+  long sys_fstatat(int d, const char* p, struct stat* s, int f) override {
+    RUMP(rump_sys_fstatat(d, p, s, f));
+  }
+  long sys_statx(int d, const char* p, int f, unsigned m, struct statx* x) override {
+    RUMP(rump_sys_statx(d, p, f, m, x));
+  }
+  long sys_access(const char* p, int m) override { RUMP(rump_sys_access(p, m)); }
+  long sys_faccessat(int d, const char* p, int m, int f) override {
+    RUMP(rump_sys_faccessat(d, p, m, f));
+  }
+  long sys_chmod(const char* p, mode_t m) override { RUMP(rump_sys_chmod(p, m)); }
+  long sys_fchmod(int fd, mode_t m) override { RUMP(rump_sys_fchmod(fd, m)); }
+  long sys_fchmodat(int d, const char* p, mode_t m, int f) override {
+    RUMP(rump_sys_fchmodat(d, p, m, f));
+  }
+  long sys_chown(const char* p, uid_t u, gid_t g) override { RUMP(rump_sys_chown(p, u, g)); }
+  long sys_lchown(const char* p, uid_t u, gid_t g) override { RUMP(rump_sys_lchown(p, u, g)); }
+  long sys_fchown(int fd, uid_t u, gid_t g) override { RUMP(rump_sys_fchown(fd, u, g)); }
+  long sys_fchownat(int d, const char* p, uid_t u, gid_t g, int f) override {
+    RUMP(rump_sys_fchownat(d, p, u, g, f));
+  }
+  long sys_utimensat(int d, const char* p, const timespec* t, int f) override {
+    RUMP(rump_sys_utimensat(d, p, t, f));
+  }
+  long sys_futimens(int fd, const timespec* t) override { RUMP(rump_sys_futimens(fd, t)); }
+  long sys_truncate(const char* p, off_t l) override { RUMP(rump_sys_truncate(p, l)); }
+  long sys_ftruncate(int fd, off_t l) override { RUMP(rump_sys_ftruncate(fd, l)); }
+  long sys_fallocate(int fd, int m, off_t o, off_t l) override {
+    RUMP(rump_sys_fallocate(fd, m, o, l));
+  }
+  long sys_fsync(int fd) override { RUMP(rump_sys_fsync(fd)); }
+  long sys_fdatasync(int fd) override { RUMP(rump_sys_fdatasync(fd)); }
+  void sys_sync() override {
+    enter();
+    rump_sys_sync();
+  }
+  long sys_statfs(const char* p, struct statfs* s) override { RUMP(rump_sys_statfs(p, s)); }
+  long sys_fstatfs(int fd, struct statfs* s) override { RUMP(rump_sys_fstatfs(fd, s)); }
+  long sys_mkdir(const char* p, mode_t m) override { RUMP(rump_sys_mkdir(p, m)); }
+  long sys_mkdirat(int d, const char* p, mode_t m) override { RUMP(rump_sys_mkdirat(d, p, m)); }
+  long sys_rmdir(const char* p) override { RUMP(rump_sys_rmdir(p)); }
+  long sys_unlink(const char* p) override { RUMP(rump_sys_unlink(p)); }
+  long sys_unlinkat(int d, const char* p, int f) override { RUMP(rump_sys_unlinkat(d, p, f)); }
+  long sys_rename(const char* a, const char* b) override { RUMP(rump_sys_rename(a, b)); }
+  long sys_renameat(int ad, const char* a, int bd, const char* b) override {
+    RUMP(rump_sys_renameat(ad, a, bd, b));
+  }
+  long sys_renameat2(int ad, const char* a, int bd, const char* b, unsigned f) override {
+    RUMP(rump_sys_renameat2(ad, a, bd, b, f));
+  }
+  long sys_link(const char* a, const char* b) override { RUMP(rump_sys_link(a, b)); }
+  long sys_linkat(int ad, const char* a, int bd, const char* b, int f) override {
+    RUMP(rump_sys_linkat(ad, a, bd, b, f));
+  }
+  long sys_symlink(const char* t, const char* p) override { RUMP(rump_sys_symlink(t, p)); }
+  long sys_symlinkat(const char* t, int d, const char* p) override {
+    RUMP(rump_sys_symlinkat(t, d, p));
+  }
+  long sys_readlink(const char* p, char* b, size_t n) override { RUMP(rump_sys_readlink(p, b, n)); }
+  long sys_readlinkat(int d, const char* p, char* b, size_t n) override {
+    RUMP(rump_sys_readlinkat(d, p, b, n));
+  }
+  long sys_mknod(const char* p, mode_t m, dev_t dv) override { RUMP(rump_sys_mknod(p, m, dv)); }
+  long sys_mknodat(int d, const char* p, mode_t m, dev_t dv) override {
+    RUMP(rump_sys_mknodat(d, p, m, dv));
+  }
+  long sys_getdents64(int fd, void* b, size_t n) override { RUMP(rump_sys_getdents64(fd, b, n)); }
+  long sys_chdir(const char* p) override { RUMP(rump_sys_chdir(p)); }
+  long sys_fchdir(int fd) override { RUMP(rump_sys_fchdir(fd)); }
+  long sys_getcwd(char* b, size_t n) override { RUMP(rump_sys_getcwd(b, n)); }
+  long sys_chroot(const char* p) override { RUMP(rump_sys_chroot(p)); }
+  long sys_umask(mode_t m) override {
+    enter();
+    return long(rump_sys_umask(m));
+  }
+  long sys_mount(const char* s, const char* t, const char* ty, unsigned long f,
+                 const void* d) override {
+    RUMP(rump_sys_mount(s, t, ty, f, d));
+  }
+  long sys_umount2(const char* t, int f) override { RUMP(rump_sys_umount2(t, f)); }
+  long sys_getpid() override { RUMP(rump_sys_getpid()); }
+  long sys_setresuid(uid_t r, uid_t e, uid_t s) override { RUMP(rump_sys_setresuid(r, e, s)); }
+  long sys_setresgid(gid_t r, gid_t e, gid_t s) override { RUMP(rump_sys_setresgid(r, e, s)); }
+  long sys_setgroups(size_t n, const gid_t* l) override { RUMP(rump_sys_setgroups(n, l)); }
+#undef RUMP
+
+ private:
+  // Makes this thread's calls go to our kernel, as the current process.
+  void enter() {
+    if (k_ == nullptr) return;
+    if (rump_kernel_current() != k_) rump_kernel_switch(k_);
+    struct lwp* l = size_t(current_) < procs_.size() ? procs_[size_t(current_)] : nullptr;
+    if (l != nullptr && rump_pub_lwproc_curlwp() != l) rump_pub_lwproc_switch(l);
+  }
+
+  rump_kernel* k_ = nullptr;
+  std::vector<struct lwp*> procs_;  // by process id; null once ended
+};
+
+}  // namespace
+
+std::unique_ptr<Fs> make_rump_target(const FileSystemSpec& fs, const char* params) {
+  return std::make_unique<RumpTarget>(fs, params);
+}
+
+std::unique_ptr<Fs> make_target(const std::string& name) {
+  if (name == kHost) return make_host_target();
+  for (const auto& fs : kFileSystems)
+    if (name == fs.name) return make_rump_target(fs);
+  return make_rump_target(FileSystemSpec{"unknown", "unknown", nullptr, "/unknown"});
+}
+
+}  // namespace vfs_suite
