@@ -12,23 +12,18 @@
 using rk::kern::Kernel;
 
 namespace rk::api {
+
+std::atomic<Kernel*> g_default{nullptr};
+RK_TLS_FAST thread_local Kernel* t_current = nullptr;
+
 namespace {
 
-// The process's default kernel (DESIGN.md §3: one of the two process-wide things).
-std::atomic<Kernel*> g_default{nullptr};
 std::mutex g_default_lock;  // serialises rump_init and destroying the default kernel
-
-thread_local Kernel* t_current = nullptr;  // nullptr: the default
 
 Kernel* from(rump_kernel* k) { return reinterpret_cast<Kernel*>(k); }
 rump_kernel* to(Kernel* k) { return reinterpret_cast<rump_kernel*>(k); }
 
 }  // namespace
-
-Kernel* current_kernel() {
-  Kernel* k = t_current;
-  return k != nullptr ? k : g_default.load(std::memory_order_acquire);
-}
 
 long fail(Kernel* k, int error) {
   const rumpuser_ops& ops = k != nullptr ? k->hyp().ops() : *rumpuser_posix_ops();

@@ -9,6 +9,9 @@ if(RK_WERROR)
 endif()
 add_compile_options(${RK_WARNINGS})
 
+# Calls inside a library need not go through its PLT: nobody interposes kernel functions.
+add_compile_options(-fno-semantic-interposition)
+
 if(RK_SANITIZE)
   add_compile_options(-fsanitize=${RK_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${RK_SANITIZE})

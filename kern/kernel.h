@@ -24,6 +24,7 @@
 namespace rk::kern {
 
 struct Component;
+struct EtfsOps;
 
 inline constexpr size_t kHostNameMax = 64;  // Linux's __NEW_UTS_LEN
 
@@ -84,6 +85,12 @@ class Kernel {
   // Kernel threads alive now (kthread.cpp keeps the count).
   std::atomic<int>& kthreads() { return kthreads_; }
 
+  // etfs's operations (kern/etfs_hook.h), installed by the component that implements them while
+  // it is attached; nullptr: the kernel has no etfs. The table is constant and outlives the
+  // kernel (it lives in the component's library).
+  const EtfsOps* etfs_ops() const { return etfs_ops_.load(std::memory_order_acquire); }
+  void set_etfs_ops(const EtfsOps* ops) { etfs_ops_.store(ops, std::memory_order_release); }
+
  private:
   struct Attached {
     const Component* component;
@@ -127,6 +134,7 @@ class Kernel {
   std::atomic<bool> halted_{false};
   std::atomic<bool> cad_{true};
   std::atomic<int> kthreads_{0};
+  std::atomic<const EtfsOps*> etfs_ops_{nullptr};
 };
 
 }  // namespace rk::kern

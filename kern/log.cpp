@@ -11,7 +11,7 @@ MsgLog::MsgLog(Hyp& hyp, Kmem& kmem, int64_t boot_ns, bool verbose)
     : hyp_(hyp), kmem_(kmem), boot_ns_(boot_ns), verbose_(verbose) {}
 
 MsgLog::~MsgLog() RK_NO_THREAD_SAFETY_ANALYSIS {  // nobody else is left to take the lock
-  if (ring_ != nullptr) kmem_.free(ring_, kSize);
+  if (ring_ != nullptr) kmem_.free(ring_, cap_);
 }
 
 void MsgLog::log(LogLevel level, const char* fmt, ...) {
@@ -45,17 +45,32 @@ void MsgLog::vlog(LogLevel level, const char* fmt, va_list ap) {
 }
 
 void MsgLog::append_locked(const char* s, size_t n) {
-  if (ring_ == nullptr) {
-    ring_ = static_cast<char*>(kmem_.alloc(kSize, KmFlags::kNoSleep));
-    if (ring_ == nullptr) return;  // out of memory: the message is lost, not the kernel
+  // Grow (doubling, up to kSize) while the ring would overflow: a busy kernel keeps the full
+  // log, a quiet one costs a kilobyte.
+  size_t held = static_cast<size_t>(head_ - tail_);
+  if (ring_ == nullptr || (held + n > cap_ && cap_ < kSize)) {
+    size_t cap = cap_ == 0 ? kInitial : cap_;
+    while (cap < kSize && held + n > cap) cap *= 2;
+    if (cap > kSize) cap = kSize;
+    char* fresh = static_cast<char*>(kmem_.alloc(cap, KmFlags::kNoSleep));
+    if (fresh != nullptr) {
+      for (size_t i = 0; i < held; ++i) fresh[i] = ring_[(tail_ + i) % cap_];
+      if (ring_ != nullptr) kmem_.free(ring_, cap_);
+      ring_ = fresh;
+      cap_ = cap;
+      tail_ = 0;
+      head_ = held;
+    } else if (ring_ == nullptr) {
+      return;  // out of memory: the message is lost, not the kernel
+    }
   }
-  for (size_t i = 0; i < n; ++i) ring_[(head_ + i) % kSize] = s[i];
+  for (size_t i = 0; i < n; ++i) ring_[(head_ + i) % cap_] = s[i];
   head_ += n;
-  if (head_ - tail_ > kSize) {
+  if (head_ - tail_ > cap_) {
     // The oldest bytes were overwritten: drop the rest of the record they began, so the log
     // starts with a whole line.
-    tail_ = head_ - kSize;
-    while (tail_ < head_ && ring_[tail_ % kSize] != '\n') ++tail_;
+    tail_ = head_ - cap_;
+    while (tail_ < head_ && ring_[tail_ % cap_] != '\n') ++tail_;
     if (tail_ < head_) ++tail_;
   }
 }
@@ -64,7 +79,7 @@ size_t MsgLog::read(char* buf, size_t len) const {
   lock_.lock();
   size_t have = static_cast<size_t>(head_ - tail_);
   size_t n = have < len ? have : len;
-  for (size_t i = 0; i < n; ++i) buf[i] = ring_[(tail_ + i) % kSize];
+  for (size_t i = 0; i < n; ++i) buf[i] = ring_[(tail_ + i) % cap_];
   lock_.unlock();
   return n;
 }

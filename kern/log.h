@@ -32,7 +32,8 @@ class RK_CAPABILITY("spinlock") SpinLock {
 
 class MsgLog {
  public:
-  static constexpr size_t kSize = 16384;
+  static constexpr size_t kSize = 16384;     // the most it keeps
+  static constexpr size_t kInitial = 1024;   // what a new kernel starts with (boot is ~200 bytes)
 
   MsgLog(Hyp& hyp, Kmem& kmem, int64_t boot_ns, bool verbose);
   ~MsgLog();
@@ -56,7 +57,9 @@ class MsgLog {
   const int64_t boot_ns_;
   const bool verbose_;
   mutable SpinLock lock_;
-  char* ring_ RK_GUARDED_BY(lock_) = nullptr;  // kSize bytes, allocated on first message
+  // cap_ bytes (kInitial, doubling up to kSize as messages come), allocated on first message.
+  char* ring_ RK_GUARDED_BY(lock_) = nullptr;
+  size_t cap_ RK_GUARDED_BY(lock_) = 0;
   uint64_t head_ RK_GUARDED_BY(lock_) = 0;     // total bytes ever written
   uint64_t tail_ RK_GUARDED_BY(lock_) = 0;     // first byte still held
 };

@@ -10,6 +10,11 @@
 #include "kern/lib/ref.h"
 #include "kern/lib/string.h"
 
+// Thread-locals on the system call path use the initial-exec model: one instruction to reach,
+// instead of a call into the dynamic linker. Only small ones: a library loaded with dlopen
+// gets its initial-exec variables from a small reserve.
+#define RK_TLS_FAST __attribute__((tls_model("initial-exec")))
+
 namespace rk::kern {
 
 class Kernel;
@@ -52,8 +57,14 @@ class Lwp {
 };
 
 // The lwp the calling host thread runs as, while it is inside a kernel; nullptr outside.
-Lwp* curlwp();
+// (The one piece of per-thread kernel state, DESIGN.md §3.)
+extern RK_TLS_FAST thread_local Lwp* t_curlwp;
+inline Lwp* curlwp() { return t_curlwp; }
 // Sets it (kernel entry and exit, kernel thread start); returns the previous value.
-Lwp* set_curlwp(Lwp* l);
+inline Lwp* set_curlwp(Lwp* l) {
+  Lwp* prev = t_curlwp;
+  t_curlwp = l;
+  return prev;
+}
 
 }  // namespace rk::kern

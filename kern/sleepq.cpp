@@ -6,18 +6,22 @@
 
 namespace rk::kern {
 
-Result<void> SleepTable::init() {
-  for (Bucket& b : buckets_) {
-    if (hyp_.ops().mutex_init(hyp_.host(), RUMPUSER_MTX_SPIN, &b.mtx) != 0) return Errno::kNoMem;
-    if (hyp_.ops().cv_init(hyp_.host(), &b.cv) != 0) return Errno::kNoMem;
-  }
-  return ok();
-}
+// A bucket's host objects are made the first time someone must sleep in it: most kernels never
+// contend a lock, and making host locks is most of what booting a kernel costs.
+struct SleepTable::HostPair {
+  rumpuser_mtx* mtx;
+  rumpuser_cv* cv;
+};
+
+Result<void> SleepTable::init() { return ok(); }
 
 SleepTable::~SleepTable() {
   for (Bucket& b : buckets_) {
-    if (b.cv != nullptr) hyp_.ops().cv_destroy(b.cv);
-    if (b.mtx != nullptr) hyp_.ops().mutex_destroy(b.mtx);
+    HostPair* p = b.pair.load(std::memory_order_acquire);
+    if (p == nullptr) continue;
+    hyp_.ops().cv_destroy(p->cv);
+    hyp_.ops().mutex_destroy(p->mtx);
+    hyp_.free(p, sizeof *p);
   }
 }
 
@@ -26,33 +30,68 @@ SleepTable::Bucket& SleepTable::bucket(const void* addr) {
   return buckets_[((a >> 4) ^ (a >> 12)) % kBuckets];
 }
 
-bool SleepTable::park(const std::atomic<uint32_t>& word, uint32_t expected, int64_t deadline_ns) {
-  Bucket& b = bucket(&word);
+SleepTable::HostPair* SleepTable::pair_of(Bucket& b) {
+  HostPair* p = b.pair.load(std::memory_order_acquire);
+  if (p != nullptr) return p;
+  void* mem = nullptr;
+  if (hyp_.malloc(sizeof(HostPair), alignof(HostPair), &mem) != 0) return nullptr;
+  auto* fresh = static_cast<HostPair*>(mem);
   const rumpuser_ops& ops = hyp_.ops();
-  ops.mutex_enter(b.mtx);
+  if (ops.mutex_init(hyp_.host(), RUMPUSER_MTX_SPIN, &fresh->mtx) != 0) {
+    hyp_.free(fresh, sizeof *fresh);
+    return nullptr;
+  }
+  if (ops.cv_init(hyp_.host(), &fresh->cv) != 0) {
+    ops.mutex_destroy(fresh->mtx);
+    hyp_.free(fresh, sizeof *fresh);
+    return nullptr;
+  }
+  if (b.pair.compare_exchange_strong(p, fresh, std::memory_order_acq_rel)) return fresh;
+  // Another sleeper installed one first: use theirs.
+  ops.cv_destroy(fresh->cv);
+  ops.mutex_destroy(fresh->mtx);
+  hyp_.free(fresh, sizeof *fresh);
+  return p;
+}
+
+bool SleepTable::park(const std::atomic<uint32_t>& word, uint32_t expected, int64_t deadline_ns) {
+  HostPair* p = pair_of(bucket(&word));
+  const rumpuser_ops& ops = hyp_.ops();
+  if (p == nullptr) {
+    // The host has no memory for a lock: nap briefly instead; the caller re-checks its word.
+    ops.clock_sleep(hyp_.host(), RUMPUSER_CLOCK_RELWALL, 0, 1000000);
+    return deadline_ns < 0 || hyp_.monotonic_ns() < deadline_ns;
+  }
+  // Pairs with the fence in wake_all: either the waker sees our bucket's host lock, or we see
+  // its change of the word.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  ops.mutex_enter(p->mtx);
   bool in_time = true;
   // The waker changes the word before it takes the bucket lock, so checking under the lock
   // cannot miss its wakeup.
   if (word.load(std::memory_order_acquire) == expected) {
     if (deadline_ns < 0) {
-      ops.cv_wait(b.cv, b.mtx);
+      ops.cv_wait(p->cv, p->mtx);
     } else {
       int64_t left = deadline_ns - hyp_.monotonic_ns();
       if (left <= 0 ||
-          ops.cv_timedwait(b.cv, b.mtx, left / 1000000000, static_cast<long>(left % 1000000000)) != 0) {
+          ops.cv_timedwait(p->cv, p->mtx, left / 1000000000, static_cast<long>(left % 1000000000)) != 0) {
         in_time = hyp_.monotonic_ns() < deadline_ns;
       }
     }
   }
-  ops.mutex_exit(b.mtx);
+  ops.mutex_exit(p->mtx);
   return in_time;
 }
 
 void SleepTable::wake_all(const void* addr) {
-  Bucket& b = bucket(addr);
-  hyp_.ops().mutex_enter(b.mtx);
-  hyp_.ops().cv_broadcast(b.cv);
-  hyp_.ops().mutex_exit(b.mtx);
+  // No host objects yet: nobody has ever slept in this bucket.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  HostPair* p = bucket(addr).pair.load(std::memory_order_acquire);
+  if (p == nullptr) return;
+  hyp_.ops().mutex_enter(p->mtx);
+  hyp_.ops().cv_broadcast(p->cv);
+  hyp_.ops().mutex_exit(p->mtx);
 }
 
 }  // namespace rk::kern

@@ -26,7 +26,7 @@ class SleepTable {
   SleepTable& operator=(const SleepTable&) = delete;
   ~SleepTable();
 
-  Result<void> init();  // ENOMEM
+  Result<void> init();  // nothing to do yet: buckets get their host locks on first use
 
   // Called without a virtual CPU. Sleeps once while *word == expected, at most until
   // deadline_ns on the host monotonic clock (< 0: no deadline). False when the deadline passed.
@@ -36,11 +36,12 @@ class SleepTable {
 
  private:
   static constexpr unsigned kBuckets = 8;
+  struct HostPair;
   struct Bucket {
-    rumpuser_mtx* mtx = nullptr;
-    rumpuser_cv* cv = nullptr;
+    std::atomic<HostPair*> pair{nullptr};  // made on first sleep
   };
   Bucket& bucket(const void* addr);
+  HostPair* pair_of(Bucket& b);  // nullptr: the host is out of memory
 
   Hyp& hyp_;
   Bucket buckets_[kBuckets];

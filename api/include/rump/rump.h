@@ -85,6 +85,70 @@ void rump_pub_lwproc_releaselwp(void);
 /* The lwp the thread is bound to, or NULL in the implicit context. */
 struct lwp *rump_pub_lwproc_curlwp(void);
 
+/* --- host files inside the kernel, as NetBSD's rump_etfs(3) ------------------------------- */
+
+/* How a host file appears in the kernel (NetBSD's values). */
+enum rump_etfs_type {
+  RUMP_ETFS_REG,        /* a regular file */
+  RUMP_ETFS_BLK,        /* a block device whose I/O goes to the host file */
+  RUMP_ETFS_CHR,        /* a character device whose I/O goes to the host file */
+  RUMP_ETFS_DIR,        /* a directory: the host directory's files (not its subdirectories) */
+  RUMP_ETFS_DIR_SUBDIRS /* a directory: the host directory's whole tree */
+};
+
+/* rump_pub_etfs_register_withsize: from `begin` to the end of the host file. */
+#define RUMP_ETFS_SIZE_ENDOFF ((uint64_t)-1)
+
+/*
+ * Makes the host file `hostpath` (absolute, or relative to the process's working directory)
+ * appear in the calling thread's current kernel at `key`, an absolute path ("/dev/xvda"):
+ * leading slashes count as one, repeated slashes as one, trailing slashes are ignored; "." and
+ * ".." components are refused. Directories of the key that do not exist are created (mode
+ * 0755, owned by root) and stay when the key is removed. The node is the root of a mount of
+ * type "etfs" (listed in /proc/mounts) over the key's name, so that link(2) and rename(2) of it
+ * answer EXDEV / EBUSY, and unlink(2) EBUSY. Its owner is root, its mode 0666 for files and
+ * devices (0444 when the host file could be opened only for reading: the mount is then
+ * read-only, and opening for writing answers EROFS) and 0755 for directories. Reads and writes
+ * go to the host file; nothing is cached in the kernel.
+ *
+ * Regular files (RUMP_ETFS_REG): rump_pub_etfs_register shows the whole host file, its size
+ * being the host file's size at each stat, and writes past the end extend the host file, as
+ * NetBSD's. With a window (begin, and a size other than RUMP_ETFS_SIZE_ENDOFF) the file is the
+ * window: reads stop at its end and writes past it answer ENOSPC (a write that crosses it is
+ * cut short there). With begin and RUMP_ETFS_SIZE_ENDOFF the file starts at begin and still
+ * grows with the host file.
+ * Devices (RUMP_ETFS_BLK, RUMP_ETFS_CHR): I/O at offset off goes to begin+off of the host file,
+ * within the window fixed at registration (the host file's size minus begin for
+ * RUMP_ETFS_SIZE_ENDOFF; a host character device or FIFO has no size and no window then);
+ * reads past the end read nothing and writes answer ENOSPC. stat() reports size 0 and a device
+ * number with major 240 (Linux's range for local use) and a minor unique in the kernel.
+ * Directories (RUMP_ETFS_DIR, RUMP_ETFS_DIR_SUBDIRS): the host directory's regular files (and
+ * with _SUBDIRS its subdirectories, recursively) by name, as etfs regular files; other host
+ * entries (devices, FIFOs, sockets, dangling links) are left out. Names cannot be created,
+ * removed or renamed in them (EOPNOTSUPP). begin must be 0 and size RUMP_ETFS_SIZE_ENDOFF.
+ *
+ * Returns 0, or: EINVAL (key not absolute, naming the root or with "." or ".."; bad ftype;
+ * begin past the end of the host file or the window past its end), ENAMETOOLONG, ENOENT and
+ * the host's other errors for hostpath (EACCES: not even readable), ENOTDIR (a _DIR type on a
+ * host file that is not a directory, or a component of the key that is not a directory),
+ * EISDIR (a window for a directory, or a file type on a host directory), EEXIST (something is
+ * at key already, or key lies inside an etfs directory), EROFS (the key's directory is on a
+ * read-only mount), ENOMEM, ENOSYS (the kernel has no file system component), ENXIO (no
+ * current kernel).
+ */
+int rump_pub_etfs_register(const char *key, const char *hostpath, enum rump_etfs_type ftype);
+int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
+                                    enum rump_etfs_type ftype, uint64_t begin, uint64_t size);
+
+/*
+ * Removes the key: its name leaves the kernel's tree (directories the registration created
+ * stay) and the host file is closed once nothing in the kernel holds it. Returns 0, ENOENT
+ * (not registered), EBUSY (open, or the working directory of a process, or mounted on), EINVAL
+ * (not an absolute key), ENOSYS, ENXIO. When a client unmounted the key with umount2(2), the
+ * registration stays until it is removed here.
+ */
+int rump_pub_etfs_remove(const char *key);
+
 #ifdef __cplusplus
 }
 #endif
