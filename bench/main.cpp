@@ -31,6 +31,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"memory", "resident memory per additional kernel (200 kernels)", run_memory},
     {"scaling", "1000 kernels in one process", run_scaling},
     {"contention", "getpid from 2 and 8 threads on a 2-CPU kernel vs the host", run_contention},
+    {"vfs", "stat, small files, 256 MiB streaming in tmpfs vs the host's tmpfs", run_vfs},
 };
 
 bool selected(const Benchmark& b, const std::string& filter) {

@@ -146,14 +146,19 @@ Result<Ref<Vnode>> Walk::run(Ref<Vnode> start, const char* path, unsigned flags,
 PathBuf::PathBuf(kern::Lwp& l) : lwp_(l) {}
 
 PathBuf::~PathBuf() {
-  if (buf_ != nullptr) lwp_.kernel().kmem().free(buf_, kern::kPathMax);
+  if (buf_ != inline_) lwp_.kernel().kmem().free(buf_, kern::kPathMax);
 }
 
 Result<void> PathBuf::copy_in(const char* upath) {
-  if (buf_ == nullptr) {
-    buf_ = static_cast<char*>(lwp_.kernel().kmem().alloc(kern::kPathMax));
-    if (buf_ == nullptr) return Errno::kNoMem;
+  Result<size_t> n = kern::copyinstr(lwp_, buf_, upath, buf_ == inline_ ? kInline : kern::kPathMax);
+  if (n.ok() || n.error() != Errno::kNameTooLong || buf_ != inline_) {
+    if (!n.ok()) return n.error();
+    return ok();
   }
+  // Longer than the inline buffer: again, into a PATH_MAX one.
+  char* big = static_cast<char*>(lwp_.kernel().kmem().alloc(kern::kPathMax));
+  if (big == nullptr) return Errno::kNoMem;
+  buf_ = big;
   RK_TRY(kern::copyinstr(lwp_, buf_, upath, kern::kPathMax));
   return ok();
 }

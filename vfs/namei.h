@@ -36,8 +36,11 @@ class PathBuf {
   const char* c_str() const { return buf_; }
 
  private:
+  // Most paths are short: they live here, and only longer ones take kernel memory.
+  static constexpr size_t kInline = 256;
   kern::Lwp& lwp_;
-  char* buf_ = nullptr;
+  char* buf_ = inline_;
+  char inline_[kInline];
 };
 
 // Resolves `path` relative to dirfd (kAtFdcwd: the working directory) as l's process.

@@ -47,6 +47,9 @@ Result<void> Vfs::init() {
     mount->ref();  // the table's reference
     root_mount_ = mount;
   }
+  Ref<Vnode> root_dir = mount->fs().root();
+  root_dir_.store(root_dir.get(), std::memory_order_release);
+  root_dir->ref();  // ours until shutdown
   return make_dev_nodes(*this);
 }
 
@@ -55,6 +58,7 @@ void Vfs::shutdown() {
     kernel_.procs().unregister_slot(procfs_slot_);
     procfs_slot_ = -1;
   }
+  if (Vnode* r = root_dir_.exchange(nullptr, std::memory_order_acq_rel)) r->unref();
   unmount_all(nullptr);
 }
 
@@ -105,12 +109,7 @@ const FileSystemType* Vfs::find_type(std::string_view name) {
 }
 
 Ref<Vnode> Vfs::root() {
-  RefPtr<Mount> m;
-  {
-    kern::MutexGuard g(lock_);
-    m = root_mount_;
-  }
-  return cross_down(m->fs().root());
+  return cross_down(Ref<Vnode>(*root_dir_.load(std::memory_order_acquire)));
 }
 
 Ref<Vnode> Vfs::cross_down(Ref<Vnode> v) {

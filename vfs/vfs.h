@@ -97,6 +97,8 @@ class Vfs {
   IntrusiveList<FileSystemType, &FileSystemType::node> types_ RK_GUARDED_BY(lock_);
   IntrusiveList<Mount, &Mount::node_> mounts_ RK_GUARDED_BY(lock_);
   RefPtr<Mount> root_mount_ RK_GUARDED_BY(lock_);
+  // The root file system's root directory: fixed from init to shutdown, read without a lock.
+  std::atomic<Vnode*> root_dir_{nullptr};
   int procfs_slot_ = -1;
   std::atomic<uint32_t> next_anon_dev_{1};
 };

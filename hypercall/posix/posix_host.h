@@ -53,6 +53,10 @@ int syncfd(void *host, int fd, int flags);
 void bio(void *host, int fd, int op, void *data, size_t len, int64_t off, rumpuser_biodone_fn done,
          void *donearg);
 
+// dirs.cpp
+int dir_read(void *host, const char *path, uint64_t *cookie, char *namebuf, size_t namelen,
+             int *type);
+
 // rumpuser_posix.cpp
 // A failed pthread call on a lock the host created is a bug in the kernel (an unlock of a lock
 // it does not hold, a destroyed lock) or a corrupted object: say which call, then abort.

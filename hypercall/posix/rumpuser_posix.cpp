@@ -257,6 +257,7 @@ const rumpuser_ops kOps = {
     .syncfd = syncfd,
     .bio = bio,
     .dl_open = dl_open,
+    .dir_read = dir_read,
 };
 
 // Components are installed beside librump, which may not be on the loader's search path (a

@@ -100,52 +100,58 @@ enum rump_etfs_type {
 #define RUMP_ETFS_SIZE_ENDOFF ((uint64_t)-1)
 
 /*
- * Makes the host file `hostpath` (absolute, or relative to the process's working directory)
- * appear in the calling thread's current kernel at `key`, an absolute path ("/dev/xvda"):
- * leading slashes count as one, repeated slashes as one, trailing slashes are ignored; "." and
- * ".." components are refused. Directories of the key that do not exist are created (mode
- * 0755, owned by root) and stay when the key is removed. The node is the root of a mount of
- * type "etfs" (listed in /proc/mounts) over the key's name, so that link(2) and rename(2) of it
- * answer EXDEV / EBUSY, and unlink(2) EBUSY. Its owner is root, its mode 0666 for files and
- * devices (0444 when the host file could be opened only for reading: the mount is then
- * read-only, and opening for writing answers EROFS) and 0755 for directories. Reads and writes
- * go to the host file; nothing is cached in the kernel.
+ * Makes the host file `hostpath` (absolute, or relative to the process's working directory;
+ * etfs looks the path up again for the size of a file and for a directory's entries, so keep
+ * it absolute if the program changes directory) appear in the calling thread's current kernel
+ * at `key`, an absolute path ("/dev/xvda"): repeated slashes count as one, trailing slashes are
+ * ignored, "." and ".." components are refused, symbolic links in it are not followed.
+ * Directories of the key that do not exist are created (mode 0755, owned by root) and stay
+ * when the key is removed. The node is the root of a mount of type "etfs" over the key's name
+ * (listed among the mounts, with hostpath as its source), so it has a device number of its
+ * own, link(2) to it answers EXDEV, and renaming or removing the name EBUSY (as for any mount
+ * point; unlink(2) of a directory key says EISDIR first). Its owner is root; its mode 0666 for
+ * files and devices — 0444 when the host lets the file be opened only for reading: the mount is
+ * then read-only and opening it for writing answers EROFS — and 0755 for directories. chmod,
+ * chown and utimes change only what the kernel shows. Reads and writes go to the host file;
+ * nothing is cached in the kernel.
  *
- * Regular files (RUMP_ETFS_REG): rump_pub_etfs_register shows the whole host file, its size
- * being the host file's size at each stat, and writes past the end extend the host file, as
- * NetBSD's. With a window (begin, and a size other than RUMP_ETFS_SIZE_ENDOFF) the file is the
- * window: reads stop at its end and writes past it answer ENOSPC (a write that crosses it is
- * cut short there). With begin and RUMP_ETFS_SIZE_ENDOFF the file starts at begin and still
- * grows with the host file.
- * Devices (RUMP_ETFS_BLK, RUMP_ETFS_CHR): I/O at offset off goes to begin+off of the host file,
- * within the window fixed at registration (the host file's size minus begin for
- * RUMP_ETFS_SIZE_ENDOFF; a host character device or FIFO has no size and no window then);
- * reads past the end read nothing and writes answer ENOSPC. stat() reports size 0 and a device
- * number with major 240 (Linux's range for local use) and a minor unique in the kernel.
- * Directories (RUMP_ETFS_DIR, RUMP_ETFS_DIR_SUBDIRS): the host directory's regular files (and
- * with _SUBDIRS its subdirectories, recursively) by name, as etfs regular files; other host
- * entries (devices, FIFOs, sockets, dangling links) are left out. Names cannot be created,
- * removed or renamed in them (EOPNOTSUPP). begin must be 0 and size RUMP_ETFS_SIZE_ENDOFF.
+ * RUMP_ETFS_REG: rump_pub_etfs_register shows the whole host file, its size being the host
+ * file's at each stat; writes past the end extend the host file, as NetBSD's do. With a window
+ * (begin, and a size other than RUMP_ETFS_SIZE_ENDOFF) the file is the window: reads stop at
+ * its end and writes at or past it answer ENOSPC (a write that crosses it is cut short there).
+ * With begin and RUMP_ETFS_SIZE_ENDOFF the file starts at begin and still grows with the host
+ * file. truncate(2) to another size answers EPERM.
+ * RUMP_ETFS_BLK, RUMP_ETFS_CHR: I/O at offset off goes to begin+off of the host file, within
+ * the window fixed at registration (the host file's size minus begin for RUMP_ETFS_SIZE_ENDOFF;
+ * a host character device or FIFO has no size, and no window unless one is given): reads past
+ * the end read nothing, writes answer ENOSPC. stat() shows size 0 and a device number with
+ * major 240 (Linux's range for local use) and a minor unique in the kernel.
+ * RUMP_ETFS_DIR, RUMP_ETFS_DIR_SUBDIRS: the host directory's regular files (symbolic links to
+ * them too) and, with _SUBDIRS, its subdirectories recursively, by name and in listings, as
+ * etfs regular files of mode 0666 that open their host file when first read or written (the
+ * host's refusal is that read's or write's error, EACCES); the host's other entries are left
+ * out. Names cannot be made, removed or renamed in them (EOPNOTSUPP). begin must be 0 and
+ * size RUMP_ETFS_SIZE_ENDOFF.
  *
- * Returns 0, or: EINVAL (key not absolute, naming the root or with "." or ".."; bad ftype;
- * begin past the end of the host file or the window past its end), ENAMETOOLONG, ENOENT and
- * the host's other errors for hostpath (EACCES: not even readable), ENOTDIR (a _DIR type on a
- * host file that is not a directory, or a component of the key that is not a directory),
- * EISDIR (a window for a directory, or a file type on a host directory), EEXIST (something is
- * at key already, or key lies inside an etfs directory), EROFS (the key's directory is on a
- * read-only mount), ENOMEM, ENOSYS (the kernel has no file system component), ENXIO (no
- * current kernel).
+ * Returns 0, or: EINVAL (key not absolute, the root, or with "." or ".."; a bad ftype; begin
+ * past the end of the host file, or a window past its end), ENAMETOOLONG, ENOENT and the
+ * host's other errors for hostpath (EACCES: not even readable), ENOTDIR (a _DIR type for a
+ * host file that is not a directory; a component of the key that is not a directory), EISDIR
+ * (a window for a directory, as NetBSD; a file or device type for a host directory), EEXIST
+ * (something is at the key already, registered or not, or the key lies inside an etfs
+ * directory), EROFS (the key's directory is on a read-only mount), ENOMEM, ENOSYS (the kernel
+ * has no file system component), ENXIO (no current kernel).
  */
 int rump_pub_etfs_register(const char *key, const char *hostpath, enum rump_etfs_type ftype);
 int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
                                     enum rump_etfs_type ftype, uint64_t begin, uint64_t size);
 
 /*
- * Removes the key: its name leaves the kernel's tree (directories the registration created
- * stay) and the host file is closed once nothing in the kernel holds it. Returns 0, ENOENT
- * (not registered), EBUSY (open, or the working directory of a process, or mounted on), EINVAL
- * (not an absolute key), ENOSYS, ENXIO. When a client unmounted the key with umount2(2), the
- * registration stays until it is removed here.
+ * Removes the key (spelled as at registration, or any way that reads the same): its name
+ * leaves the kernel's tree (directories the registration created stay) and the host file is
+ * closed. Returns 0, ENOENT (not registered), EBUSY (open, the working directory of a
+ * process, or mounted on), EINVAL (not an absolute key), ENOSYS, ENXIO. A key a client
+ * unmounted with umount2(2) leaves its empty name, and stays registered, until removed here.
  */
 int rump_pub_etfs_remove(const char *key);
 

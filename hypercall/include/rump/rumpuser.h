@@ -171,6 +171,20 @@ struct rumpuser_ops {
   /* Loads a shared library by name (a file name searched the host's way and beside the
    * kernel's own library, or a path). On failure, a message in errbuf. */
   int (*dl_open)(void *host, const char *name, char *errbuf, size_t errlen);
+
+  /* --- host directories (etfs) ----------------------------------------------------------- */
+  /* Reads one entry of the host directory `path`, "." and ".." left out. *cookie is the number
+   * of entries already read (0 for the first one) and is advanced past the entry read: pass it
+   * back for the next one. Nothing stays open between calls; entries added or removed on the
+   * host meanwhile may be missed or seen twice, as with any directory read while it changes.
+   * The name is copied NUL-terminated into namebuf; *type is an enum rumpuser_filetype of what
+   * the entry names, symbolic links followed (as getfileinfo reports it; RUMPUSER_FT_OTHER for
+   * a dangling link). Returns 0, ENOENT after the last entry, ENAMETOOLONG for a name that
+   * does not fit (*cookie is then past it, so the caller may skip it), or the error of opening
+   * or reading the directory (ENOTDIR, EACCES, ...). A kernel treats a NULL dir_read as a host
+   * that lists no entries. BLOCKS */
+  int (*dir_read)(void *host, const char *path, uint64_t *cookie, char *namebuf, size_t namelen,
+                  int *type);
 };
 
 /* The POSIX host: threads, locks and files of the process the kernel lives in. The table is
