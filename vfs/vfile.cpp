@@ -19,20 +19,20 @@ Result<Ref<VnodeFile>> VnodeFile::create(kern::Kernel& k, Ref<Vnode> v, uint32_t
   const CharDevice* dev = nullptr;
   if (!(flags & kOPath)) {
     switch (v->type()) {
-      case VType::kChr: {
+      case VType::kChr:
+      case VType::kBlk: {
+        if ((v->mount().flags() & kMsNodev) != 0) return Errno::kAcces;
+        if (v->has_own_io()) break;  // etfs: the node moves the data (read/write below)
+        if (v->type() == VType::kBlk) return Errno::kNxio;  // until the block device layer
         Vattr va;
         {
           kern::ReadGuard g(v->lock());
           RK_TRY(v->getattr(va));
         }
-        if ((v->mount().flags() & 4 /* MS_NODEV */) != 0) return Errno::kAcces;
         dev = find_char_device(va.rdev);
         if (dev == nullptr) return Errno::kNxio;
         break;
       }
-      case VType::kBlk:
-        // Block devices arrive with the block device layer.
-        return Errno::kNxio;
       case VType::kFifo:
         break;  // open_fifo, below
       case VType::kSock:

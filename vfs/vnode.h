@@ -106,6 +106,10 @@ class Vnode : public RefCounted<Vnode> {
     return expected;
   }
 
+  // A device node whose file system moves its data itself (etfs devices backed by host files):
+  // opening it uses read/write here instead of the device switch.
+  virtual bool has_own_io() const { return false; }
+
   // --- life ------------------------------------------------------------------------------
   // The last reference went. The file system frees the node (and, with no links left, its
   // storage). Called without the vnode lock; nothing else can reach the node any more.

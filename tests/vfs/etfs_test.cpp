@@ -893,3 +893,40 @@ TEST(EtfsHypercall, DirReadListsOneEntryPerCall) {
 }
 
 }  // namespace
+
+// Regression: block and character device keys open by path, and their I/O reaches the host
+// file through the node (not the device switch, which knows no such device).
+TEST(EtfsDevicesByPath, BlockAndCharacterKeysOpenAndMoveData) {
+  char host[] = "/tmp/etfs_dev.XXXXXX";
+  int hfd = mkstemp(host);
+  ASSERT_GE(hfd, 0);
+  std::string data(8192, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('A' + i % 26);
+  ASSERT_EQ(write(hfd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  close(hfd);
+  rump_kernel* k;
+  ASSERT_EQ(rump_kernel_create(nullptr, &k), 0);
+  rump_kernel* prev = rump_kernel_switch(k);
+  ASSERT_EQ(rump_pub_etfs_register("/dev/xvda", host, RUMP_ETFS_BLK), 0);
+  ASSERT_EQ(rump_pub_etfs_register_withsize("/dev/xchr", host, RUMP_ETFS_CHR, 4096, 4096), 0);
+  int fd = rump_sys_open("/dev/xvda", O_RDWR);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  char buf[4] = {};
+  EXPECT_EQ(rump_sys_pread(fd, buf, 4, 26), 4);
+  EXPECT_EQ(std::string(buf, 4), "ABCD");
+  EXPECT_EQ(rump_sys_pwrite(fd, "zz", 2, 0), 2);
+  rump_sys_close(fd);
+  fd = rump_sys_open("/dev/xchr", O_RDONLY);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  EXPECT_EQ(rump_sys_read(fd, buf, 4), 4);
+  EXPECT_EQ(std::string(buf, 4), data.substr(4096, 4));
+  rump_sys_close(fd);
+  rump_kernel_switch(prev);
+  rump_kernel_destroy(k);
+  char check[2];
+  hfd = open(host, O_RDONLY);
+  ASSERT_EQ(read(hfd, check, 2), 2);
+  close(hfd);
+  EXPECT_EQ(std::string(check, 2), "zz");
+  unlink(host);
+}

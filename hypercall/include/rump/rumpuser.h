@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define RUMPUSER_VERSION 1
+#define RUMPUSER_VERSION 2  /* 2: dir_read */
 
 /* Opaque host objects. */
 struct rumpuser_mtx;
