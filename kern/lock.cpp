@@ -73,7 +73,7 @@ bool Mutex::try_lock() {
 
 void Mutex::unlock() {
   owner_.store(nullptr, std::memory_order_relaxed);
-  if (state_.exchange(0, std::memory_order_release) == 2) kernel_->sleepq().wake_all(&state_);
+  if (state_.exchange(0, std::memory_order_seq_cst) == 2) kernel_->sleepq().wake_all(&state_);
 }
 
 bool Mutex::held() const {
@@ -134,7 +134,7 @@ bool RwLock::try_lock() {
 void RwLock::unlock() {
   writer_.store(nullptr, std::memory_order_relaxed);
   // Waiters re-mark themselves when they sleep again, so clearing every mark is safe.
-  wake_if_waiters(state_.exchange(0, std::memory_order_release));
+  wake_if_waiters(state_.exchange(0, std::memory_order_seq_cst));
 }
 
 void RwLock::lock_shared() {
@@ -160,7 +160,7 @@ bool RwLock::try_lock_shared() {
 }
 
 void RwLock::unlock_shared() {
-  uint32_t old = state_.fetch_sub(1, std::memory_order_release);
+  uint32_t old = state_.fetch_sub(1, std::memory_order_seq_cst);
   if ((old & kReaders) == 1 && (old & kWaiters)) {
     // The last reader leaves and someone sleeps: clear the marks and wake them.
     uint32_t s = old - 1;

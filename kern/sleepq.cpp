@@ -46,7 +46,7 @@ SleepTable::HostPair* SleepTable::pair_of(Bucket& b) {
     hyp_.free(fresh, sizeof *fresh);
     return nullptr;
   }
-  if (b.pair.compare_exchange_strong(p, fresh, std::memory_order_acq_rel)) return fresh;
+  if (b.pair.compare_exchange_strong(p, fresh, std::memory_order_seq_cst)) return fresh;
   // Another sleeper installed one first: use theirs.
   ops.cv_destroy(fresh->cv);
   ops.mutex_destroy(fresh->mtx);
@@ -62,14 +62,13 @@ bool SleepTable::park(const std::atomic<uint32_t>& word, uint32_t expected, int6
     ops.clock_sleep(hyp_.host(), RUMPUSER_CLOCK_RELWALL, 0, 1000000);
     return deadline_ns < 0 || hyp_.monotonic_ns() < deadline_ns;
   }
-  // Pairs with the fence in wake_all: either the waker sees our bucket's host lock, or we see
-  // its change of the word.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   ops.mutex_enter(p->mtx);
   bool in_time = true;
   // The waker changes the word before it takes the bucket lock, so checking under the lock
   // cannot miss its wakeup.
-  if (word.load(std::memory_order_acquire) == expected) {
+  // Sequentially consistent, as the waker's change of the word and its look at our bucket
+  // are: either it sees the host lock we installed, or we see its change.
+  if (word.load(std::memory_order_seq_cst) == expected) {
     if (deadline_ns < 0) {
       ops.cv_wait(p->cv, p->mtx);
     } else {
@@ -86,8 +85,7 @@ bool SleepTable::park(const std::atomic<uint32_t>& word, uint32_t expected, int6
 
 void SleepTable::wake_all(const void* addr) {
   // No host objects yet: nobody has ever slept in this bucket.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  HostPair* p = bucket(addr).pair.load(std::memory_order_acquire);
+  HostPair* p = bucket(addr).pair.load(std::memory_order_seq_cst);
   if (p == nullptr) return;
   hyp_.ops().mutex_enter(p->mtx);
   hyp_.ops().cv_broadcast(p->cv);

@@ -4,7 +4,8 @@
 // word has already changed. A waker changes the word first, then calls wake_all(&word). The
 // table hashes addresses onto a few host mutex/condvar pairs, so kernel locks need no host
 // object of their own (futex-style); a wakeup may reach unrelated waiters, who re-check their
-// word and sleep again.
+// word and sleep again. Wakers change the word with a sequentially consistent operation (a
+// bucket's host lock is made on first sleep, and that order is what makes it safe).
 #pragma once
 
 #include <atomic>
