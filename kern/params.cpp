@@ -4,6 +4,7 @@
 
 #include "kern/hyp.h"
 #include "kern/lib/format.h"
+#include "kern/lib/options.h"
 #include "kern/lib/string.h"
 
 namespace rk::kern {
@@ -112,20 +113,15 @@ constexpr Key kKeys[] = {
 Result<BootParams> parse_params(const Hyp& hyp, const char* params) {
   BootParams p;
   if (params == nullptr) return p;
-  std::string_view rest(params);
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    std::string_view key = item.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+  OptionReader reader(params);
+  for (OptionItem item; reader.next(item);) {
+    std::string_view key = item.key;
+    std::string_view value = item.value;
     const Key* k = nullptr;
     for (const Key& candidate : kKeys)
       if (key == candidate.key) k = &candidate;
     if (k == nullptr) return reject(hyp, key, value, "one of the keys ncpu, verbose, memlimit");
-    if (eq == std::string_view::npos) return reject(hyp, key, value, "key=value");
+    if (!item.has_value) return reject(hyp, key, value, "key=value");
     RK_TRY(k->set(hyp, key, value, p));
   }
   return p;

@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "kern/kernel.h"
+#include "kern/lib/options.h"
 #include "vfs/memfs/options.h"
 #include "vfs/memfs/pages.h"
 #include "vfs/types.h"
@@ -170,16 +171,9 @@ Result<void> memfs_parse_into(kern::Kernel& k, const char* data, MemFsOptions& o
                               unsigned* seen) {
   *seen = 0;
   if (data == nullptr) return ok();
-  std::string_view rest(data);
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (item.empty()) continue;
-    size_t eq = item.find('=');
-    std::string_view key = item.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
-    if (!parse_one(k, key, value, eq != std::string_view::npos, out, seen).ok()) return bad(k, item);
+  OptionReader reader(data);
+  for (OptionItem item; reader.next(item);) {
+    if (!parse_one(k, item.key, item.value, item.has_value, out, seen).ok()) return bad(k, item.whole);
   }
   return ok();
 }
