@@ -78,9 +78,9 @@ void MemAccount::free(void* p, size_t n) {
   uncharge(n);
 }
 
-Result<char*> MemAccount::alloc_page() {
+Result<char*> MemAccount::alloc_page(bool zero) {
   if (!take(data_, max_bytes(), kPageSize)) return Errno::kNoSpc;
-  Result<void*> p = zalloc(kPageSize);
+  Result<void*> p = zero ? zalloc(kPageSize) : alloc(kPageSize);
   if (!p.ok()) {
     give(data_, kPageSize, "data");
     return p.error();

@@ -53,7 +53,7 @@ class MemAccount {
   }
 
   // Data: one zeroed page. ENOSPC.
-  Result<char*> alloc_page();
+  Result<char*> alloc_page(bool zero = true);  // zero false: the caller fills it whole
   void free_page(void* page);
 
   // The metadata charge alone, for memory had by other means. ENOSPC.

@@ -54,14 +54,17 @@ Result<void> MemNode::write(Uio& uio) {
     if (n > uio.resid()) n = uio.resid();
     if (n > kMemMaxFileSize - off) n = kMemMaxFileSize - off;
     bool fresh = pages_.find(pg) == nullptr;
-    Result<char*> page = pages_.get(pg);
+    bool whole = in_page(off) == 0 && n == kPageSize;
+    Result<char*> page = pages_.get(pg, !whole);
     if (!page.ok()) {
       err = page.error();
       break;
     }
     size_t before = uio.resid();
     Result<void> r = uio.move(page.value() + in_page(off), n);
-    if (uio.resid() == before && fresh) pages_.free_range(pg, pg + 1);  // nothing landed in it
+    size_t moved = before - uio.resid();
+    if (moved == 0 && fresh) pages_.free_range(pg, pg + 1);  // nothing landed in it
+    else if (fresh && whole && moved < n) mem_set(page.value() + moved, 0, n - moved);  // torn copy
     if (uio.offset() > size_) size_ = uio.offset();
     if (!r.ok()) {
       err = r;

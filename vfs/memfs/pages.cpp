@@ -27,7 +27,9 @@ Result<void> PageTable::grow(uint64_t pgno) {
   return ok();
 }
 
-Result<char*> PageTable::get(uint64_t pgno) {
+// `zero` false: the caller overwrites the whole of a new page at once (a full-page write),
+// so zeroing it first would only cost memory bandwidth.
+Result<char*> PageTable::get(uint64_t pgno, bool zero) {
   if (char* p = find(pgno)) return p;
   RK_TRY(grow(pgno));
   // Nodes made on the way stay if the page cannot be had: they are freed with the range.
@@ -36,7 +38,7 @@ Result<char*> PageTable::get(uint64_t pgno) {
     if (*slot == nullptr) *slot = RK_TRY(acct_.create<Node>());
     slot = &static_cast<Node*>(*slot)->slot[index(pgno, h)];
   }
-  char* page = RK_TRY(acct_.alloc_page());
+  char* page = RK_TRY(acct_.alloc_page(zero));
   *slot = page;
   ++count_;
   return page;

@@ -28,7 +28,7 @@ class PageTable {
   // The page `pgno`, or nullptr for a hole.
   char* find(uint64_t pgno) const;
   // The page `pgno`, allocated (zeroed) if it was a hole. ENOSPC.
-  Result<char*> get(uint64_t pgno);
+  Result<char*> get(uint64_t pgno, bool zero = true);
   // Frees the pages in [first, end) and the tree nodes left empty.
   void free_range(uint64_t first, uint64_t end);
 
