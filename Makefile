@@ -17,11 +17,11 @@ deps:
 	@scripts/deps.sh
 
 build-dev: deps
-	cmake -S . -B $(BUILD)/dev $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRK_BENCH=OFF >/dev/null
-	ninja -C $(BUILD)/dev -j$(JOBS)
+	cmake -S . -B $(BUILD)/run $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRK_BENCH=OFF -DRK_TESTS=OFF >/dev/null
+	ninja -C $(BUILD)/run -j$(JOBS)
 
 run: build-dev
-	$(BUILD)/dev/bin/rump_tour
+	$(BUILD)/run/bin/rump_tour
 
 # Every test under AddressSanitizer + UndefinedBehaviorSanitizer; the concurrency tests again
 # under ThreadSanitizer; the fuzz targets for a short run.

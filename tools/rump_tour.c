@@ -158,6 +158,20 @@ int main(int argc, char **argv) {
       printf("and the host's own /tmp has no hello.txt: the kernel's tree is its own\n");
   }
 
+  step("A host file inside the kernel (etfs)");
+  if (rump_pub_etfs_register("/host/os-release", "/etc/os-release", RUMP_ETFS_REG) == 0) {
+    char line[128] = {0};
+    int fd = rump_sys_open("/host/os-release", O_RDONLY);
+    ssize_t got = rump_sys_read(fd, line, sizeof line - 1);
+    rump_sys_close(fd);
+    char *nl = got > 0 ? strchr(line, '\n') : NULL;
+    if (nl != NULL) *nl = '\0';
+    printf("/host/os-release in the kernel is the host's /etc/os-release: \"%s\"\n", line);
+    rump_pub_etfs_remove("/host/os-release");
+  } else {
+    printf("(the host has no /etc/os-release to show)\n");
+  }
+
   step("What is not there yet fails loudly");
   long rv = rump_syscall(SYS_socket, 2 /* AF_INET */, 1 /* SOCK_STREAM */, 0, 0, 0, 0);
   printf("socket(AF_INET) -> %ld (%s): no network component yet\n", rv,
