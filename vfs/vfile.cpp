@@ -79,14 +79,18 @@ Result<void> VnodeFile::open_fifo(uint32_t flags) {
 }
 
 void VnodeFile::close_fifo() {
-  Vfs& vfs = Vfs::of(kernel());
   PipeBuffer* drop = nullptr;
-  {
-    kern::MutexGuard g(vfs.fifo_lock());
+  auto detach_if_idle = [&] {
     if (vnode_->fifo_buffer == fifo_ && fifo_->idle()) {
       drop = vnode_->fifo_buffer;  // the last opener went: the data goes, as on Linux
       vnode_->fifo_buffer = nullptr;
     }
+  };
+  if (Vfs* vfs = Vfs::find(kernel())) {
+    kern::MutexGuard g(vfs->fifo_lock());
+    detach_if_idle();
+  } else {
+    detach_if_idle();  // the kernel is being torn down, single-threaded: no VFS lock left
   }
   if (drop != nullptr) drop->unref();
   fifo_->unref();
