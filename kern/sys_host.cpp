@@ -4,6 +4,7 @@
 #include "kern/kernel.h"
 #include "kern/lib/string.h"
 #include "kern/lwp.h"
+#include "kern/random.h"
 #include "kern/sched.h"
 #include "kern/sys.h"
 #include "kern/uio.h"
@@ -154,22 +155,11 @@ int64_t sys_getrandom(Lwp& l, const SyscallArgs& a) {
   if ((flags & abi::kGrndInsecure) && (flags & abi::kGrndRandom)) return -to_int(Errno::kInval);
   if (len > 0x7ffff000) len = 0x7ffff000;  // Linux's MAX_RW_COUNT
   if (len > 0 && buf == nullptr) return -to_int(Errno::kFault);
-  Kernel& k = l.kernel();
-  size_t done = 0;
-  char chunk[256];
-  while (done < len) {
-    size_t want = len - done < sizeof chunk ? len - done : sizeof chunk;
-    size_t got = 0;
-    int rv;
-    {
-      Unscheduled off;  // the host may block until its pool is ready
-      rv = k.hyp().ops().getrandom(k.hyp().host(), chunk, want, 0, &got);
-    }
-    if (rv != 0) return done > 0 ? static_cast<int64_t>(done) : -rv;
-    Result<void> c = copyout(l, buf + done, chunk, got);
-    if (!c.ok()) return done > 0 ? static_cast<int64_t>(done) : sysret(c);
-    done += got;
-  }
+  IoVec iov{buf, len};
+  Uio uio(l, UioDir::kRead, {&iov, 1}, 0);
+  Result<void> r = random_read(l, uio);
+  size_t done = len - uio.resid();
+  if (!r.ok() && done == 0) return -to_int(r.error());  // a partial read counts, as on Linux
   return static_cast<int64_t>(done);
 }
 

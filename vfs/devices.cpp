@@ -2,7 +2,7 @@
 
 #include "kern/kernel.h"
 #include "kern/lib/string.h"
-#include "kern/sched.h"
+#include "kern/random.h"
 #include "kern/uio.h"
 #include "vfs/vfs.h"
 
@@ -21,22 +21,7 @@ Result<void> zero_read(kern::Lwp&, kern::Uio& uio) { return uio.zero(uio.resid()
 
 Result<void> full_write(kern::Lwp&, kern::Uio&) { return Errno::kNoSpc; }
 
-Result<void> random_read(kern::Lwp& l, kern::Uio& uio) {
-  kern::Kernel& k = l.kernel();
-  char chunk[256];
-  while (uio.resid() > 0) {
-    size_t want = uio.resid() < sizeof chunk ? uio.resid() : sizeof chunk;
-    size_t got = 0;
-    int rv;
-    {
-      kern::Unscheduled off;
-      rv = k.hyp().ops().getrandom(k.hyp().host(), chunk, want, 0, &got);
-    }
-    if (rv != 0) return static_cast<Errno>(rv);
-    RK_TRY(uio.move(chunk, got));
-  }
-  return ok();
-}
+Result<void> random_read(kern::Lwp& l, kern::Uio& uio) { return kern::random_read(l, uio); }
 
 // Writing to the random devices mixes into the pool on Linux; the host's pool is not ours to
 // feed, so the data is accepted and dropped.
