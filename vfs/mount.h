@@ -11,6 +11,7 @@
 #include "kern/lib/ref.h"
 #include "kern/lib/result.h"
 #include "kern/lib/string.h"
+#include "vfs/blk/blkdev.h"
 #include "vfs/vnode.h"
 
 namespace rk::kern {
@@ -20,6 +21,7 @@ class Kmem;
 
 namespace rk::vfs {
 
+class BlockDevice;
 class Mount;
 
 // statfs(2) figures, in Linux's terms.
@@ -93,6 +95,10 @@ class Mount final : public RefCounted<Mount> {
   Mount* parent() const { return parent_; }
   const char* source() const { return source_.c_str(); }
   const char* path() const { return path_.c_str(); }  // where it is mounted, as given
+  // The block device it is mounted from (types with needs_device), or nullptr. The VFS claims
+  // it (BlockDevice::claim) before FileSystemType::mount and, after FileSystem::unmount, drops
+  // its cached blocks and lets it go.
+  BlockDevice* device() const { return device_.get(); }
 
   // Users that keep it mounted (open files, working directories, mounts on top): unmount
   // answers EBUSY while there are any.
@@ -113,6 +119,7 @@ class Mount final : public RefCounted<Mount> {
   std::atomic<uint32_t> flags_;
   RefPtr<FileSystem> fs_;      // set once mounted
   RefPtr<Vnode> covered_;      // keeps the mount point alive
+  RefPtr<BlockDevice> device_;
   Mount* parent_ = nullptr;    // kept alive by being busy with us
   FixedString<256> source_;
   FixedString<512> path_;

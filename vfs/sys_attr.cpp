@@ -182,7 +182,9 @@ int64_t do_fsync(kern::Lwp& l, int fd, bool data_only) {
   kern::File& f = *got.value();
   // Pipes, sockets and character devices have no fsync operation.
   if (f.kind() != kern::File::Kind::kVnode) return err(Errno::kInval);
-  Vnode& v = static_cast<VnodeFile&>(f).vnode();
+  auto& vf = static_cast<VnodeFile&>(f);
+  if (vf.block_device() != nullptr) return sysret(vf.sync_block_device());
+  Vnode& v = vf.vnode();
   switch (v.type()) {
     case VType::kChr:
     case VType::kFifo:

@@ -10,24 +10,31 @@
 
 namespace rk::vfs {
 
-VnodeFile::VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev)
-    : File(k, flags), vnode_(std::move(v)), dev_(dev), pos_lock_(k) {
+VnodeFile::VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev,
+                     RefPtr<BlockDevice> blk)
+    : File(k, flags), vnode_(std::move(v)), dev_(dev), blk_(std::move(blk)), pos_lock_(k) {
   vnode_->mount().busy();
 }
 
 Result<Ref<VnodeFile>> VnodeFile::create(kern::Kernel& k, Ref<Vnode> v, uint32_t flags) {
   const CharDevice* dev = nullptr;
+  RefPtr<BlockDevice> blk;
   if (!(flags & kOPath)) {
     switch (v->type()) {
       case VType::kChr:
       case VType::kBlk: {
         if ((v->mount().flags() & kMsNodev) != 0) return Errno::kAcces;
         if (v->has_own_io()) break;  // etfs: the node moves the data (read/write below)
-        if (v->type() == VType::kBlk) return Errno::kNxio;  // until the block device layer
         Vattr va;
         {
           kern::ReadGuard g(v->lock());
           RK_TRY(v->getattr(va));
+        }
+        if (v->type() == VType::kBlk) {
+          Ref<BlockDevice> d = RK_TRY(Vfs::of(k).block_devices().find(va.rdev));
+          if (d->read_only() && (flags & kOAccmode) != kORdonly) return Errno::kRoFs;
+          blk = std::move(d);
+          break;
         }
         dev = find_char_device(va.rdev);
         if (dev == nullptr) return Errno::kNxio;
@@ -42,7 +49,8 @@ Result<Ref<VnodeFile>> VnodeFile::create(kern::Kernel& k, Ref<Vnode> v, uint32_t
     }
   }
   bool fifo = v->type() == VType::kFifo && !(flags & kOPath);
-  VnodeFile* f = k.kmem().create<VnodeFile>(kern::KmFlags::kNoSleep, k, std::move(v), flags, dev);
+  VnodeFile* f = k.kmem().create<VnodeFile>(kern::KmFlags::kNoSleep, k, std::move(v), flags, dev,
+                                            std::move(blk));
   if (f == nullptr) return Errno::kNoMem;
   Ref<VnodeFile> file = Ref<VnodeFile>::adopt(*f);
   if (fifo) RK_TRY(file->open_fifo(flags));
@@ -114,8 +122,50 @@ void VnodeFile::close_last() {
   vnode_->mount().unbusy();
 }
 
+Result<void> VnodeFile::block_io(kern::Uio& uio) {
+  BlockDevice& d = *blk_;
+  const bool reading = uio.dir() == kern::UioDir::kRead;
+  if (uio.offset() >= d.size()) {
+    if (reading || uio.resid() == 0) return ok();  // end of the device
+    return Errno::kNoSpc;  // Linux: a write at the end of a block device
+  }
+  constexpr size_t kChunk = 64 * 1024;
+  kern::Kmem& km = kernel().kmem();
+  void* bounce = km.alloc(kChunk, kern::KmFlags::kSleep);
+  if (bounce == nullptr) return Errno::kNoMem;
+  Result<void> r = ok();
+  while (uio.resid() > 0 && uio.offset() < d.size()) {
+    const uint64_t off = uio.offset();
+    size_t n = uio.resid() < kChunk ? uio.resid() : kChunk;
+    if (n > d.size() - off) n = static_cast<size_t>(d.size() - off);
+    if (reading) {
+      r = d.read(off, bounce, n);
+      if (r.ok()) r = uio.move(bounce, n);
+    } else {
+      r = uio.move(bounce, n);
+      if (r.ok()) r = d.write(off, bounce, n);
+    }
+    if (!r.ok()) break;
+  }
+  km.free(bounce, kChunk);
+  return r;
+}
+
+Result<void> VnodeFile::sync_block_device() {
+  BufCache& cache = Vfs::of(kernel()).bufcache();
+  return cache.sync(*blk_);
+}
+
 Result<void> VnodeFile::read(kern::Lwp& l, kern::Uio& uio, bool positioned) {
   if (dev_ != nullptr) return dev_->read(l, uio);
+  if (blk_) {
+    if (positioned) return block_io(uio);
+    kern::MutexGuard pos(pos_lock_);
+    uio.set_offset(offset_);
+    Result<void> rv = block_io(uio);
+    offset_ = uio.offset();
+    return rv;
+  }
   if (fifo_ != nullptr) return positioned ? Errno::kSPipe : fifo_->read(uio, flags() & kONonblock);
   if (vnode_->is_dir()) return Errno::kIsDir;
   if (positioned) {
@@ -134,6 +184,14 @@ Result<void> VnodeFile::read(kern::Lwp& l, kern::Uio& uio, bool positioned) {
 
 Result<void> VnodeFile::write(kern::Lwp& l, kern::Uio& uio, bool positioned) {
   if (dev_ != nullptr) return dev_->write(l, uio);
+  if (blk_) {
+    if (positioned) return block_io(uio);
+    kern::MutexGuard pos(pos_lock_);
+    uio.set_offset(offset_);
+    Result<void> rv = block_io(uio);
+    offset_ = uio.offset();
+    return rv;
+  }
   if (fifo_ != nullptr)
     return positioned ? Errno::kSPipe : fifo_->write(uio, flags() & kONonblock, false);
   if (vnode_->is_dir()) return Errno::kIsDir;
@@ -171,7 +229,7 @@ Result<int64_t> VnodeFile::seek(kern::Lwp& l, int64_t offset, int whence) {
       kern::ReadGuard g(vnode_->lock());
       RK_TRY(vnode_->getattr(va));
       if (whence == 2) {
-        base = static_cast<int64_t>(va.size);
+        base = static_cast<int64_t>(blk_ ? blk_->size() : va.size);  // a disk's end: its size
         break;
       }
       if (offset < 0) return Errno::kNxio;

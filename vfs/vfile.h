@@ -9,6 +9,7 @@
 #include "kern/lock.h"
 #include "vfs/devices.h"
 #include "vfs/pipe_buffer.h"
+#include "vfs/blk/blkdev.h"
 #include "vfs/vnode.h"
 
 namespace rk::vfs {
@@ -54,6 +55,11 @@ class VnodeFile final : public kern::File {
   // A process closing any descriptor of the file loses its POSIX locks on it.
   void on_close(kern::Proc& p) override;
 
+  // A block device's open file: its device (nullptr for others).
+  BlockDevice* block_device() const { return blk_.get(); }
+  // fsync of a block device: its cached blocks written back, then the device flushed.
+  Result<void> sync_block_device();
+
   // getdents64 into the client's buffer; returns the bytes written (0 at the end).
   Result<size_t> getdents(kern::Lwp& l, void* buf, size_t len);
 
@@ -63,7 +69,10 @@ class VnodeFile final : public kern::File {
 
  private:
   friend class kern::Kmem;
-  VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev);
+  VnodeFile(kern::Kernel& k, Ref<Vnode> v, uint32_t flags, const CharDevice* dev,
+            RefPtr<BlockDevice> blk);
+  // read/write of a block device at uio's offset, through a bounce buffer.
+  Result<void> block_io(kern::Uio& uio);
 
   // A named pipe's open, with its waits for the other end; fills fifo_.
   Result<void> open_fifo(uint32_t flags);
@@ -71,6 +80,7 @@ class VnodeFile final : public kern::File {
 
   Ref<Vnode> vnode_;
   const CharDevice* const dev_;  // for character devices; a constant table entry
+  const RefPtr<BlockDevice> blk_;  // for block devices
   PipeBuffer* fifo_ = nullptr;   // a named pipe's buffer (a counted reference)
   kern::Mutex pos_lock_;         // the file position, and the directory cookie
   uint64_t offset_ RK_GUARDED_BY(pos_lock_) = 0;

@@ -8,6 +8,7 @@
 #include "kern/proc.h"
 #include "vfs/devices.h"
 #include "vfs/memfs/memfs.h"
+#include "vfs/namei.h"
 
 namespace rk::vfs {
 
@@ -18,7 +19,13 @@ Vfs& Vfs::of(kern::Kernel& k) { return *static_cast<Vfs*>(k.component_state(kVfs
 Vfs* Vfs::find(kern::Kernel& k) { return static_cast<Vfs*>(k.component_state(kVfsComponent)); }
 
 Vfs::Vfs(kern::Kernel& k)
-    : kernel_(k), lock_(k), procfs_lock_(k), rename_lock_(k), fifo_lock_(k) {}
+    : kernel_(k),
+      lock_(k),
+      procfs_lock_(k),
+      rename_lock_(k),
+      fifo_lock_(k),
+      blkdevs_(k),
+      bufcache_(k) {}
 
 Vfs::~Vfs() = default;
 
@@ -31,6 +38,7 @@ const FileSystemType kRumpfsType = {"rumpfs", false, nullptr, {}};
 }  // namespace
 
 Result<void> Vfs::init() {
+  RK_TRY(bufcache_.init());
   procfs_slot_ = RK_TRY(kernel_.procs().register_slot({procfs_fork, procfs_exit, this}));
   Mount* m = kernel_.kmem().create<Mount>(kern::KmFlags::kNoSleep, kernel_, kRumpfsType,
                                           anon_dev(), 0u);
@@ -60,6 +68,8 @@ void Vfs::shutdown() {
   }
   if (Vnode* r = root_dir_.exchange(nullptr, std::memory_order_acq_rel)) r->unref();
   unmount_all(nullptr);
+  bufcache_.shutdown();
+  blkdevs_.shutdown();
 }
 
 void Vfs::unmount_all(const FileSystemType* type) {
@@ -80,6 +90,7 @@ void Vfs::unmount_all(const FileSystemType* type) {
     }
     (void)m->fs().sync();
     (void)m->fs().unmount(true);
+    detach_device(*m);
     if (Vnode* covered = m->covered()) covered->set_mounted_here(nullptr);
     m->covered_.reset();
     if (m->parent_ != nullptr) m->parent_->unbusy();
@@ -152,12 +163,19 @@ Result<void> Vfs::mount(kern::Lwp& l, const char* source, Vnode& target, const c
   Ref<Mount> m = Ref<Mount>::adopt(*raw);
   m->source_.assign(std::string_view(source != nullptr ? source : "none").substr(0, 255));
   m->path_.assign(std::string_view(path).substr(0, 511));
-  m->fs_ = RK_TRY(t->mount(kernel_, *m, source, flags, data));
+  if (t->needs_device) RK_TRY(attach_device(l, *m, source, flags));
+  Result<Ref<FileSystem>> fs = t->mount(kernel_, *m, source, flags, data);
+  if (!fs.ok()) {
+    detach_device(*m);
+    return fs.error();
+  }
+  m->fs_ = std::move(fs).value();
   kern::MutexGuard g(lock_);
   if (target.mounted_here() != nullptr) {
     // Someone mounted here meanwhile: theirs stays, ours goes (outside our lock).
     lock_.unlock();
     (void)m->fs().unmount(true);
+    detach_device(*m);
     lock_.lock();
     return Errno::kBusy;
   }
@@ -184,6 +202,7 @@ Result<void> Vfs::unmount(kern::Lwp& l, Vnode& root, uint32_t flags) {
   }
   (void)m.fs().sync();
   (void)m.fs().unmount(flags & kMntForce);
+  detach_device(m);
   RefPtr<Vnode> covered;
   {
     kern::MutexGuard g(lock_);
@@ -207,6 +226,35 @@ void Vfs::sync_all() {
     (void)m->fs().sync();
     m->unref();
   }
+  (void)bufcache_.sync_all();  // whatever a file system left dirty without syncing it
+}
+
+Result<void> Vfs::attach_device(kern::Lwp& l, Mount& m, const char* source, uint32_t flags) {
+  if (source == nullptr || source[0] == '\0') return Errno::kNoEnt;
+  Ref<Vnode> node = RK_TRY(namei(l, kAtFdcwd, source, kFollow));
+  if (node->type() != VType::kBlk) return Errno::kNotBlk;
+  // Linux opens the device for the mount: the node's mount must allow devices.
+  if (node->mount().flags() & kMsNodev) return Errno::kAcces;
+  Vattr va;
+  {
+    kern::ReadGuard g(node->lock());
+    RK_TRY(node->getattr(va));
+  }
+  Ref<BlockDevice> dev = RK_TRY(blkdevs_.find(va.rdev));
+  if (dev->read_only() && !(flags & kMsRdonly)) return Errno::kAcces;
+  RK_TRY(dev->claim(&m));
+  m.device_ = RefPtr<BlockDevice>(std::move(dev));
+  return ok();
+}
+
+void Vfs::detach_device(Mount& m) {
+  BlockDevice* dev = m.device_.get();
+  if (dev == nullptr) return;
+  // The file system has written back what it wanted; what is left is dropped with the mount.
+  (void)bufcache_.sync(*dev);
+  bufcache_.invalidate(*dev);
+  dev->unclaim(&m);
+  m.device_.reset();
 }
 
 Result<size_t> Vfs::mounts_text(char* buf, size_t len) {

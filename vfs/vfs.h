@@ -9,6 +9,8 @@
 #include "kern/lib/ref.h"
 #include "kern/lib/result.h"
 #include "kern/lock.h"
+#include "vfs/blk/blkdev.h"
+#include "vfs/buf/bufcache.h"
 #include "vfs/mount.h"
 #include "vfs/vnode.h"
 
@@ -64,6 +66,10 @@ class Vfs {
   // The mounts, one line each as in /proc/mounts: "source path type rw|ro,... 0 0\n".
   Result<size_t> mounts_text(char* buf, size_t len) RK_EXCLUDES(lock_);
 
+  // The kernel's block devices and its buffer cache.
+  BlockDevices& block_devices() { return blkdevs_; }
+  BufCache& bufcache() { return bufcache_; }
+
   // A fresh device number for a file system that has no device of its own.
   uint64_t anon_dev() { return (0ull << 8) | next_anon_dev_.fetch_add(1); }
 
@@ -86,6 +92,11 @@ class Vfs {
  private:
   // Syncs and unmounts every mount of `type` (all of them for nullptr), newest first.
   void unmount_all(const FileSystemType* type) RK_EXCLUDES(lock_);
+  // The block device a mount's source names: a block device node the caller may open, not
+  // mounted elsewhere (claimed for m). ENOTBLK, ENXIO, EACCES (read-only device, rw mount).
+  Result<void> attach_device(kern::Lwp& l, Mount& m, const char* source, uint32_t flags);
+  // After the file system let go of it: drops its cached blocks and the claim.
+  void detach_device(Mount& m);
   static Result<void*> procfs_fork(void* arg, void* parent);
   static void procfs_exit(void* arg, void* slot);
 
@@ -94,6 +105,8 @@ class Vfs {
   kern::Mutex procfs_lock_;
   kern::Mutex rename_lock_;
   kern::Mutex fifo_lock_;
+  BlockDevices blkdevs_;
+  BufCache bufcache_;
   IntrusiveList<FileSystemType, &FileSystemType::node> types_ RK_GUARDED_BY(lock_);
   IntrusiveList<Mount, &Mount::node_> mounts_ RK_GUARDED_BY(lock_);
   RefPtr<Mount> root_mount_ RK_GUARDED_BY(lock_);

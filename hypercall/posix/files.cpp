@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <utility>
 
@@ -106,17 +107,18 @@ int sync_fd(int fd, bool metadata) {
 // join at exit, and an idle worker costs one sleeping thread.
 
 constexpr int kMaxWorkers = 4;
+constexpr size_t kMaxBioIov = 1024;  // Linux's IOV_MAX
 
 struct BioRequest {
   BioRequest *next;
   uint64_t seq;  // submission order, for syncfd's barrier
   int fd;
   int op;
-  void *data;
-  size_t len;
   int64_t off;
   rumpuser_biodone_fn done;
   void *donearg;
+  size_t iovcnt;
+  rumpuser_iovec *iov;  // copied, just after the request: the caller's need not outlive it
 };
 
 struct Active {
@@ -144,24 +146,8 @@ std::pair<size_t, int> perform(const BioRequest &r) {
   bool is_read = (r.op & RUMPUSER_BIO_READ) != 0;
   bool is_write = (r.op & RUMPUSER_BIO_WRITE) != 0;
   if (is_read == is_write) return {0, EINVAL};
-  auto *data = static_cast<char *>(r.data);
   size_t moved = 0;
-  int error = 0;
-  while (moved < r.len) {
-    off_t at = static_cast<off_t>(r.off) + static_cast<off_t>(moved);
-    ssize_t n = is_read ? ::pread(r.fd, data + moved, r.len - moved, at)
-                        : ::pwrite(r.fd, data + moved, r.len - moved, at);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = errno;
-      break;
-    }
-    if (n == 0) {
-      if (is_write) error = EIO;
-      break;  // a read ends at end of file with what it got
-    }
-    moved += static_cast<size_t>(n);
-  }
+  int error = transfer(is_read, r.fd, r.iov, r.iovcnt, r.off, &moved);
   if (error == 0 && is_write && (r.op & RUMPUSER_BIO_SYNC)) error = sync_fd(r.fd, false);
   return {moved, error};
 }
@@ -181,9 +167,10 @@ void *worker(void *arg) {
     pool.active[slot] = {true, req->fd, req->seq};
     must("pthread_mutex_unlock", pthread_mutex_unlock(&pool.lock));
 
-    BioRequest r = *req;
-    delete req;
-    auto [moved, error] = perform(r);
+    auto [moved, error] = perform(*req);
+    rumpuser_biodone_fn done = req->done;
+    void *donearg = req->donearg;
+    std::free(req);
 
     // Leave the active set before the completion runs: `done` may wake a thread that
     // calls syncfd, which must not wait for a request that has already ended.
@@ -191,7 +178,7 @@ void *worker(void *arg) {
     pool.active[slot].busy = false;
     if (pool.drain_waiters > 0) pthread_cond_broadcast(&pool.finished);
     must("pthread_mutex_unlock", pthread_mutex_unlock(&pool.lock));
-    r.done(r.donearg, moved, error);
+    done(donearg, moved, error);
     must("pthread_mutex_lock", pthread_mutex_lock(&pool.lock));
   }
 }
@@ -308,33 +295,41 @@ int syncfd(void *, int fd, int flags) {
   return 0;
 }
 
-void bio(void *, int fd, int op, void *data, size_t len, int64_t off, rumpuser_biodone_fn done,
-         void *donearg) {
+int bio(void *, int fd, int op, const rumpuser_iovec *iov, size_t iovcnt, int64_t off,
+        rumpuser_biodone_fn done, void *donearg) {
+  if (iovcnt > kMaxBioIov || done == nullptr || (iovcnt > 0 && iov == nullptr)) return EINVAL;
   pthread_once(&atfork_once, register_atfork);
-  auto *req = new (std::nothrow) BioRequest{nullptr, 0, fd, op, data, len, off, done, donearg};
-  if (req != nullptr) {
-    must("pthread_mutex_lock", pthread_mutex_lock(&pool.lock));
-    if (pool.idle == 0 && pool.workers < kMaxWorkers &&
-        spawn_detached(worker, reinterpret_cast<void *>(static_cast<uintptr_t>(pool.workers)),
-                       "rumpuser_bio") == 0) {
-      ++pool.workers;
-    }
-    if (pool.workers > 0) {
-      req->seq = pool.next_seq++;
-      *pool.tail = req;
-      pool.tail = &req->next;
-      if (pool.idle > 0) pthread_cond_signal(&pool.work);
-      must("pthread_mutex_unlock", pthread_mutex_unlock(&pool.lock));
-      return;
-    }
-    must("pthread_mutex_unlock", pthread_mutex_unlock(&pool.lock));
-    delete req;
+  auto *req = static_cast<BioRequest *>(
+      std::malloc(sizeof(BioRequest) + iovcnt * sizeof(rumpuser_iovec)));
+  if (req == nullptr) return ENOMEM;
+  req->next = nullptr;
+  req->seq = 0;
+  req->fd = fd;
+  req->op = op;
+  req->off = off;
+  req->done = done;
+  req->donearg = donearg;
+  req->iovcnt = iovcnt;
+  req->iov = reinterpret_cast<rumpuser_iovec *>(req + 1);
+  for (size_t i = 0; i < iovcnt; ++i) req->iov[i] = iov[i];
+  must("pthread_mutex_lock", pthread_mutex_lock(&pool.lock));
+  if (pool.idle == 0 && pool.workers < kMaxWorkers &&
+      spawn_detached(worker, reinterpret_cast<void *>(static_cast<uintptr_t>(pool.workers)),
+                     "rumpuser_bio") == 0) {
+    ++pool.workers;
   }
-  // Out of memory or threads: rather than lose the request, do it here. The completion then
-  // runs on the submitting thread, which rumpuser.h does not foresee: bio cannot fail.
-  BioRequest r{nullptr, 0, fd, op, data, len, off, done, donearg};
-  auto [moved, error] = perform(r);
-  done(donearg, moved, error);
+  if (pool.workers == 0) {
+    // No thread could be started: the caller does the transfer itself (iovread/iovwrite).
+    must("pthread_mutex_unlock", pthread_mutex_unlock(&pool.lock));
+    std::free(req);
+    return EAGAIN;
+  }
+  req->seq = pool.next_seq++;
+  *pool.tail = req;
+  pool.tail = &req->next;
+  if (pool.idle > 0) pthread_cond_signal(&pool.work);
+  must("pthread_mutex_unlock", pthread_mutex_unlock(&pool.lock));
+  return 0;
 }
 
 }  // namespace rk::hypercall::posix

@@ -50,8 +50,8 @@ int iovread(void *host, int fd, const rumpuser_iovec *iov, size_t iovcnt, int64_
 int iovwrite(void *host, int fd, const rumpuser_iovec *iov, size_t iovcnt, int64_t off,
              size_t *retlen);
 int syncfd(void *host, int fd, int flags);
-void bio(void *host, int fd, int op, void *data, size_t len, int64_t off, rumpuser_biodone_fn done,
-         void *donearg);
+int bio(void *host, int fd, int op, const rumpuser_iovec *iov, size_t iovcnt, int64_t off,
+        rumpuser_biodone_fn done, void *donearg);
 
 // dirs.cpp
 int dir_read(void *host, const char *path, uint64_t *cookie, char *namebuf, size_t namelen,

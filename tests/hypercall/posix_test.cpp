@@ -589,6 +589,35 @@ struct BioWaiter {
   }
 };
 
+// One transfer of one buffer through bio; a refused submission fails the test.
+void bio1(int fd, int op, void *data, size_t len, int64_t off, rumpuser_biodone_fn done,
+          void *arg) {
+  rumpuser_iovec iov = {data, len};
+  ASSERT_EQ(ops().bio(host(), fd, op, &iov, 1, off, done, arg), 0);
+}
+
+TEST_F(PosixFiles, BioGathersAndRefusesBadRequests) {
+  int fd = open_rw("gather");
+  ASSERT_GE(fd, 0);
+  char a[3] = {'a', 'b', 'c'};
+  char b[5] = {'d', 'e', 'f', 'g', 'h'};
+  rumpuser_iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+  BioWaiter w;
+  ASSERT_EQ(ops().bio(host(), fd, RUMPUSER_BIO_WRITE, iov, 2, 10, BioWaiter::done, w.arg(0)), 0);
+  ASSERT_TRUE(w.wait_for(1));
+  char back[8] = {};
+  EXPECT_EQ(pread(fd, back, sizeof(back), 10), 8);
+  EXPECT_EQ(std::memcmp(back, "abcdefgh", 8), 0);
+  // Refused: done is not called, the caller is told at once.
+  EXPECT_EQ(ops().bio(host(), fd, RUMPUSER_BIO_READ, iov, 2000, 0, BioWaiter::done, w.arg(1)),
+            EINVAL);
+  EXPECT_EQ(ops().bio(host(), fd, RUMPUSER_BIO_READ, iov, 2, 0, nullptr, nullptr), EINVAL);
+  std::this_thread::sleep_for(milliseconds(20));
+  std::lock_guard<std::mutex> g(w.lock);
+  EXPECT_EQ(w.slots[1].calls, 0);
+  EXPECT_EQ(ops().close(host(), fd), 0);
+}
+
 TEST_F(PosixFiles, BioConcurrentWritesThenReads) {
   int fd = open_rw("disk");
   ASSERT_GE(fd, 0);
@@ -600,7 +629,7 @@ TEST_F(PosixFiles, BioConcurrentWritesThenReads) {
   BioWaiter writes;
   for (int i = 0; i < kBlocks; ++i) {
     int op = RUMPUSER_BIO_WRITE | (i % 4 == 0 ? RUMPUSER_BIO_SYNC : 0);
-    ops().bio(host(), fd, op, &data[i * kBlock], kBlock, static_cast<int64_t>(i * kBlock),
+    bio1(fd, op, &data[i * kBlock], kBlock, static_cast<int64_t>(i * kBlock),
               BioWaiter::done, writes.arg(i));
   }
   ASSERT_TRUE(writes.wait_for(kBlocks));
@@ -609,7 +638,7 @@ TEST_F(PosixFiles, BioConcurrentWritesThenReads) {
   std::vector<unsigned char> back(data.size(), 0);
   BioWaiter reads;
   for (int i = 0; i < kBlocks; ++i)
-    ops().bio(host(), fd, RUMPUSER_BIO_READ, &back[i * kBlock], kBlock,
+    bio1(fd, RUMPUSER_BIO_READ, &back[i * kBlock], kBlock,
               static_cast<int64_t>(i * kBlock), BioWaiter::done, reads.arg(i));
   ASSERT_TRUE(reads.wait_for(kBlocks));
   std::this_thread::sleep_for(milliseconds(20));  // room for a second, wrong completion
@@ -635,7 +664,7 @@ TEST_F(PosixFiles, SyncfdWaitsForSubmittedBio) {
   std::vector<unsigned char> data(kBlocks * 512, 0x5a);
   BioWaiter writes;
   for (int i = 0; i < kBlocks; ++i)
-    ops().bio(host(), fd, RUMPUSER_BIO_WRITE, &data[i * 512], 512, i * 512, BioWaiter::done,
+    bio1(fd, RUMPUSER_BIO_WRITE, &data[i * 512], 512, i * 512, BioWaiter::done,
               writes.arg(i));
   ASSERT_EQ(ops().syncfd(host(), fd, RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER), 0);
   std::vector<unsigned char> back(data.size(), 0);
@@ -648,14 +677,14 @@ TEST_F(PosixFiles, SyncfdWaitsForSubmittedBio) {
 TEST_F(PosixFiles, BioReportsErrorsThroughDone) {
   char buf[512] = {};
   BioWaiter waiter;
-  ops().bio(host(), -1, RUMPUSER_BIO_READ, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(0));
-  ops().bio(host(), -1, RUMPUSER_BIO_WRITE, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(1));
+  bio1(-1, RUMPUSER_BIO_READ, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(0));
+  bio1(-1, RUMPUSER_BIO_WRITE, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(1));
 
   int fd = open_rw("short");
   ASSERT_GE(fd, 0);
   ASSERT_EQ(pwrite(fd, "abc", 3, 0), 3);
-  ops().bio(host(), fd, RUMPUSER_BIO_READ, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(2));
-  ops().bio(host(), fd, 0, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(3));
+  bio1(fd, RUMPUSER_BIO_READ, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(2));
+  bio1(fd, 0, buf, sizeof(buf), 0, BioWaiter::done, waiter.arg(3));
   ASSERT_TRUE(waiter.wait_for(4));
 
   std::lock_guard<std::mutex> guard(waiter.lock);
@@ -673,7 +702,7 @@ TEST_F(PosixFiles, BioWorksInAForkedChild) {
   ASSERT_GE(fd, 0);
   char data[16] = "before the fork";
   BioWaiter parent;
-  ops().bio(host(), fd, RUMPUSER_BIO_WRITE, data, sizeof(data), 0, BioWaiter::done,
+  bio1(fd, RUMPUSER_BIO_WRITE, data, sizeof(data), 0, BioWaiter::done,
             parent.arg(0));
   ASSERT_TRUE(parent.wait_for(1));  // the parent's workers exist now
 
@@ -683,7 +712,7 @@ TEST_F(PosixFiles, BioWorksInAForkedChild) {
     alarm(10);  // a hang fails the test instead of stalling it
     BioWaiter child;
     char back[16] = {};
-    ops().bio(host(), fd, RUMPUSER_BIO_READ, back, sizeof(back), 0, BioWaiter::done,
+    bio1(fd, RUMPUSER_BIO_READ, back, sizeof(back), 0, BioWaiter::done,
               child.arg(0));
     bool ok = child.wait_for(1) && child.slots[0].done == sizeof(back) &&
               std::memcmp(back, data, sizeof(back)) == 0;

@@ -30,6 +30,7 @@
 #include "kern/kernel_fixture.h"
 #include "kern/lwp.h"
 #include "kern/uio.h"
+#include "vfs/blk/blkdev.h"
 #include "vfs/etfs/etfs.h"
 #include "vfs/etfs/node.h"
 #include "vfs/namei.h"
@@ -782,8 +783,9 @@ TEST_F(Etfs, BlockDeviceIoGoesToTheHostWindow) {
   ASSERT_EQ(rump_sys_stat("/dev/xvda", &st), 0);
   ASSERT_EQ(rump_sys_stat("/dev/xvdb", &st2), 0);
   EXPECT_TRUE(S_ISBLK(st.st_mode));
-  EXPECT_EQ(major(st.st_rdev), rk::vfs::kEtfsMajor);
-  EXPECT_EQ(major(st2.st_rdev), rk::vfs::kEtfsMajor);
+  // Block keys are disks of the block device layer: Linux's SCSI disk numbers.
+  EXPECT_EQ(major(st.st_rdev), rk::vfs::kDiskMajor);
+  EXPECT_EQ(major(st2.st_rdev), rk::vfs::kDiskMajor);
   EXPECT_NE(minor(st.st_rdev), minor(st2.st_rdev));
   EXPECT_EQ(st.st_size, 0);  // as device nodes show on Linux
   EXPECT_EQ(klist("/dev")["xvda"].type, DT_BLK);

@@ -67,9 +67,10 @@ class EtfsNode final : public Vnode {
   // Devices: the window's size (what a block device layer would report as the device's size);
   // 0 for a device without one (a host character device).
   uint64_t device_size() const { return bounded_ ? size_ : 0; }
-  // Block and character nodes do their own I/O in read/write below: opening them by path
-  // sends it here rather than to a driver found by rdev.
-  bool has_own_io() const override { return type() == VType::kBlk || type() == VType::kChr; }
+  // Character nodes do their own I/O in read/write below: opening them by path sends it here
+  // rather than to a driver found by rdev. Block nodes are disks of the block device layer
+  // (their rdev names it), reached like any block device node.
+  bool has_own_io() const override { return type() == VType::kChr; }
 
   // --- directories ---------------------------------------------------------------------------
   // A name is looked up on the host (getfileinfo of hostpath/name). ENOENT for what etfs does

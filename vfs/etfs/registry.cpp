@@ -7,6 +7,7 @@
 #include "kern/proc.h"
 #include "kern/uio.h"
 #include "rump/rumpuser.h"
+#include "vfs/blk/partition.h"
 #include "vfs/devices.h"
 #include "vfs/etfs/etfs.h"
 #include "vfs/etfs/fs.h"
@@ -203,6 +204,10 @@ EtfsRegistry::Entry* EtfsRegistry::find(std::string_view key) {
 }
 
 void EtfsRegistry::free_entry(Entry* e) {
+  if (e->parts != nullptr) {
+    for (uint32_t i = 0; i < kMaxPartitions; ++i) e->parts[i].~RefPtr<BlockDevice>();
+    kernel_.kmem().free(e->parts, sizeof(RefPtr<BlockDevice>) * kMaxPartitions);
+  }
   etfs_host::free_path(kernel_, e->key, e->key_len);
   kernel_.kmem().destroy(e);
 }
@@ -319,10 +324,12 @@ Result<void> EtfsRegistry::add(const char* key_arg, const char* hostpath, int ty
   kern::MutexGuard g(lock_);
   Result<void> placed = place(*e, key, spec, fd.release());
   if (!placed.ok()) {
+    if (e->disk) Vfs::of(kernel_).block_devices().remove(*e->disk);
     free_entry(e);
     return placed.error();
   }
   entries_.push_back(*e);
+  if (e->disk) add_partitions(*e);
   if (spec.bounded) {
     kernel_.log().log(kern::LogLevel::kInfo, "etfs: %s: host %s (%llu bytes from %llu)",
                       key.c_str(), hostpath, static_cast<unsigned long long>(spec.size),
@@ -340,8 +347,8 @@ Result<void> EtfsRegistry::place(Entry& e, const Key& key, EtfsNode::Spec& spec,
   if (parent->mount().read_only()) return Errno::kRoFs;
   KernelLwp l0(kernel_);
   if (l0.get() == nullptr) return Errno::kNoMem;
-  if (spec.type == VType::kBlk || spec.type == VType::kChr)
-    spec.rdev = make_dev(kEtfsMajor, next_minor_++ & 0xfffff);
+  if (spec.type == VType::kBlk) RK_TRY(make_disk(e, key, spec));
+  if (spec.type == VType::kChr) spec.rdev = make_dev(kEtfsMajor, next_minor_++ & 0xfffff);
   const std::string_view name = key.name();
 
   // What to mount on: the directory at the key, or an unnamed one (etfs.h).
@@ -397,6 +404,7 @@ Result<void> EtfsRegistry::remove(const char* key_arg) {
 }
 
 Result<void> EtfsRegistry::retire(kern::Lwp& l, Entry& e, bool force) {
+  if (e.disk) RK_TRY(remove_disk(e, force));
   if (!e.fs->unmounted()) {
     // Open files, working directories and mounts on top keep it busy: the VFS does not unmount
     // it then (EBUSY). Forced (the kernel is going), it is detached: open files keep their
@@ -406,6 +414,83 @@ Result<void> EtfsRegistry::retire(kern::Lwp& l, Entry& e, bool force) {
     if (!r.ok() && !e.fs->unmounted()) return r.error();  // EBUSY; else a client unmounted it
   }
   unname(kernel_, *e.parent, e.name.view(), *e.name_node);
+  return ok();
+}
+
+// --- block device keys ----------------------------------------------------------------------
+
+Result<void> EtfsRegistry::make_disk(Entry& e, const Key& key, EtfsNode::Spec& spec) {
+  // The disk has a descriptor of its own, opened for block I/O; the node's stays for its
+  // attributes.
+  bool read_only = spec.read_only;
+  int fd = RK_TRY(etfs_host::open(kernel_, spec.hostpath.data(), &read_only));
+  Ref<BlockDevice> disk = RK_TRY(Vfs::of(kernel_).block_devices().add_disk(
+      key.c_str(), fd, spec.begin, spec.size, read_only || spec.read_only));
+  spec.rdev = disk->dev();
+  e.disk = std::move(disk);
+  return ok();
+}
+
+namespace {
+
+// "disk" + 1 -> "disk1"; "nvme0n1" + 1 -> "nvme0n1p1", as Linux names partitions.
+bool partition_node_name(FixedString<kNameMax + 1>& out, std::string_view disk, uint32_t n) {
+  char buf[kNameMax + 1];
+  bool digit = !disk.empty() && disk.back() >= '0' && disk.back() <= '9';
+  int len = format(buf, sizeof buf, "%.*s%s%u", static_cast<int>(disk.size()), disk.data(),
+                   digit ? "p" : "", n);
+  if (len < 0 || static_cast<size_t>(len) > kNameMax) return false;
+  out.assign({buf, static_cast<size_t>(len)});
+  return true;
+}
+
+// Removes the block device node `name` of dir if it is still the one for rdev.
+void unname_device(Vnode& dir, std::string_view name, uint64_t rdev) {
+  kern::WriteGuard g(dir.lock());
+  Result<Ref<Vnode>> cur = dir.lookup(name);
+  if (!cur.ok() || cur.value()->type() != VType::kBlk) return;
+  Vnode& node = *cur.value();
+  kern::WriteGuard ng(node.lock());
+  Vattr va;
+  if (!node.getattr(va).ok() || va.rdev != rdev) return;
+  (void)dir.remove(name, node);
+}
+
+}  // namespace
+
+void EtfsRegistry::add_partitions(Entry& e) {
+  auto* parts = static_cast<RefPtr<BlockDevice>*>(
+      kernel_.kmem().alloc(sizeof(RefPtr<BlockDevice>) * kMaxPartitions, kern::KmFlags::kSleep,
+                           alignof(RefPtr<BlockDevice>)));
+  if (parts == nullptr) return;
+  for (uint32_t i = 0; i < kMaxPartitions; ++i) new (&parts[i]) RefPtr<BlockDevice>();
+  e.parts = parts;
+  Result<uint32_t> n =
+      Vfs::of(kernel_).block_devices().scan_partitions(*e.disk, parts, kMaxPartitions);
+  if (!n.ok()) return;  // logged by the scan; the whole disk still works
+  e.nparts = n.value();
+  kern::WriteGuard g(e.parent->lock());
+  for (uint32_t i = 0; i < e.nparts; ++i) {
+    FixedString<kNameMax + 1> name;
+    if (!partition_node_name(name, e.name.view(), parts[i]->partition())) continue;
+    Result<Ref<Vnode>> made =
+        e.parent->create(name.view(), VType::kBlk, 0660, 0, 0, parts[i]->dev());
+    if (!made.ok()) {
+      kernel_.log().log(kern::LogLevel::kWarning, "etfs: %s: no node for partition %u: %s",
+                        e.key, parts[i]->partition(), errno_name(made.error()));
+    }
+  }
+}
+
+Result<void> EtfsRegistry::remove_disk(Entry& e, bool force) {
+  if (!force && e.disk->claimed()) return Errno::kBusy;
+  for (uint32_t i = 0; i < e.nparts; ++i) {
+    FixedString<kNameMax + 1> name;
+    if (partition_node_name(name, e.name.view(), e.parts[i]->partition()))
+      unname_device(*e.parent, name.view(), e.parts[i]->dev());
+  }
+  // Mounted devices stay usable until they are unmounted (the mount holds a reference).
+  Vfs::of(kernel_).block_devices().remove(*e.disk);
   return ok();
 }
 

@@ -11,6 +11,7 @@
 #include "kern/lib/result.h"
 #include "kern/lib/string.h"
 #include "kern/lock.h"
+#include "vfs/blk/blkdev.h"
 #include "vfs/etfs/node.h"
 #include "vfs/mount.h"
 #include "vfs/types.h"
@@ -60,6 +61,11 @@ class EtfsRegistry {
     RefPtr<Vnode> parent;  // the directory holding the name
     RefPtr<Vnode> name_node;  // what `name` names: the mount point, or the cover (fs.h)
     FixedString<kNameMax + 1> name;
+    // A block device key: its disk, and the partitions found on it (each with a node named
+    // after the key, "disk" -> "disk1", in the key's directory).
+    RefPtr<BlockDevice> disk;
+    RefPtr<BlockDevice>* parts = nullptr;  // kernel memory for kMaxPartitions, or null
+    uint32_t nparts = 0;
   };
   struct Request;
   class Key;
@@ -79,6 +85,14 @@ class EtfsRegistry {
   // Unmounts e's file system and removes its name. Without `force`: EBUSY while it is in use.
   Result<void> retire(kern::Lwp& l, Entry& e, bool force) RK_REQUIRES(lock_);
   Entry* find(std::string_view key) RK_REQUIRES(lock_);
+  // A block device key: the disk behind spec (spec.rdev is set to its number).
+  Result<void> make_disk(Entry& e, const Key& key, EtfsNode::Spec& spec) RK_REQUIRES(lock_);
+  // Reads the disk's partition table and names each partition in the key's directory. A disk
+  // whose table cannot be read is still usable whole: the error is logged, not returned.
+  void add_partitions(Entry& e) RK_REQUIRES(lock_);
+  // Takes the partitions' names away and the disk out of the registry. EBUSY (unless forced)
+  // while the disk or a partition is mounted.
+  Result<void> remove_disk(Entry& e, bool force) RK_REQUIRES(lock_);
   void free_entry(Entry* e);
 
   kern::Kernel& kernel_;

@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define RUMPUSER_VERSION 2  /* 2: dir_read */
+#define RUMPUSER_VERSION 3  /* 2: dir_read; 3: bio gathers and reports refusal */
 
 /* Opaque host objects. */
 struct rumpuser_mtx;
@@ -163,9 +163,14 @@ struct rumpuser_ops {
   int (*iovwrite)(void *host, int fd, const struct rumpuser_iovec *iov, size_t iovcnt,
                   int64_t off, size_t *retlen); /* BLOCKS */
   int (*syncfd)(void *host, int fd, int flags); /* BLOCKS */
-  /* Asynchronous block I/O: returns at once; `done` is called when the transfer has ended. */
-  void (*bio)(void *host, int fd, int op, void *data, size_t len, int64_t off,
-              rumpuser_biodone_fn done, void *donearg);
+  /* Asynchronous block I/O of the bytes described by iov (at most 1024 entries, copied: the
+   * array need not outlive the call; the memory it points at must, until `done`) at offset
+   * `off`. Returns 0 and calls `done` exactly once when the transfer has ended, on a host
+   * thread that is not in the kernel; or returns an errno (ENOMEM, EAGAIN: no worker could be
+   * started; EINVAL) without calling `done`, and the kernel falls back to iovread/iovwrite.
+   * A read past end of file completes short, without an error. */
+  int (*bio)(void *host, int fd, int op, const struct rumpuser_iovec *iov, size_t iovcnt,
+             int64_t off, rumpuser_biodone_fn done, void *donearg);
 
   /* --- components ------------------------------------------------------------------------ */
   /* Loads a shared library by name (a file name searched the host's way and beside the

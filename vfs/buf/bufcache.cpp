@@ -1,0 +1,660 @@
+#include "vfs/buf/bufcache.h"
+
+#include <bit>
+
+#include "kern/kernel.h"
+#include "kern/kmem.h"
+#include "kern/kthread.h"
+#include "kern/log.h"
+#include "kern/sched.h"
+#include "kern/sleepq.h"
+#include "vfs/buf/buf.h"
+#include "vfs/vfs.h"
+
+namespace rk::vfs {
+
+namespace {
+
+using State = BufCache::State;
+
+constexpr uint32_t kMinHash = 256;
+constexpr uint64_t kDefaultLimit = 256ull << 20;  // without a memory limit
+constexpr uint32_t kMaxCluster = 256;              // blocks per write-back transfer
+constexpr size_t kMaxClusterBytes = 1u << 20;
+constexpr int64_t kFlushPeriodNs = 5'000'000'000;   // the flusher wakes this often
+constexpr int64_t kDirtyExpireNs = 30'000'000'000;  // and writes what is dirty this long
+
+bool valid_size(uint32_t size) {
+  return size >= 512 && size <= 65536 && std::has_single_bit(size);
+}
+
+uint32_t hash_of(const BlockDevice* dev, uint64_t offset, uint32_t mask) {
+  uint64_t h = reinterpret_cast<uintptr_t>(dev) ^ (offset * 0x9E3779B97F4A7C15ull);
+  h ^= h >> 29;
+  return static_cast<uint32_t>(h) & mask;
+}
+
+Buf* lookup(State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.lock) {
+  if (s.hash == nullptr) return nullptr;
+  for (Buf* b = s.hash[hash_of(&dev, offset, s.hash_size - 1)]; b != nullptr; b = b->hash_next)
+    if (b->dev.get() == &dev && b->offset == offset) return b;
+  return nullptr;
+}
+
+void hash_insert(State& s, Buf& b) RK_REQUIRES(s.lock) {
+  Buf*& head = s.hash[hash_of(b.dev.get(), b.offset, s.hash_size - 1)];
+  b.hash_next = head;
+  head = &b;
+}
+
+void hash_remove(State& s, Buf& b) RK_REQUIRES(s.lock) {
+  Buf** p = &s.hash[hash_of(b.dev.get(), b.offset, s.hash_size - 1)];
+  while (*p != &b) p = &(*p)->hash_next;
+  *p = b.hash_next;
+}
+
+// Makes room in the hash table for one more block: doubles it when the chains grow long. The
+// new table is allocated without the lock (the allocator may call our reclaimer).
+void grow_hash(State& s) RK_REQUIRES(s.lock) {
+  if (s.hash != nullptr && s.stats.blocks < uint64_t{s.hash_size} * 2) return;
+  uint32_t want = s.hash == nullptr ? kMinHash : s.hash_size * 2;
+  s.lock.unlock();
+  auto** table = static_cast<Buf**>(
+      s.kernel.kmem().zalloc(sizeof(Buf*) * want, kern::KmFlags::kNoSleep));
+  s.lock.lock();
+  if (table == nullptr) return;  // longer chains, still correct (unless there is no table)
+  if (s.hash_size >= want) {
+    s.kernel.kmem().free(table, sizeof(Buf*) * want);
+    return;
+  }
+  for (uint32_t i = 0; i < s.hash_size; ++i) {
+    for (Buf* b = s.hash[i]; b != nullptr;) {
+      Buf* next = b->hash_next;
+      Buf*& head = table[hash_of(b->dev.get(), b->offset, want - 1)];
+      b->hash_next = head;
+      head = b;
+      b = next;
+    }
+  }
+  if (s.hash != nullptr) s.kernel.kmem().free(s.hash, sizeof(Buf*) * s.hash_size);
+  s.hash = table;
+  s.hash_size = want;
+}
+
+void set_clean(State& s, Buf& b) RK_REQUIRES(s.lock) {
+  if (!(b.flags & Buf::kDirty)) return;
+  b.flags &= ~Buf::kDirty;
+  s.dirty.remove(b);
+  s.stats.dirty_bytes -= b.size;
+}
+
+void set_dirty(State& s, Buf& b) RK_REQUIRES(s.lock) {
+  if (b.flags & Buf::kDirty) return;
+  b.flags |= Buf::kDirty;
+  b.dirtied_ns = s.kernel.uptime_ns();
+  s.dirty.push_back(b);
+  s.stats.dirty_bytes += b.size;
+}
+
+// Frees a block that nobody holds and no transfer uses; takes it out of every list.
+void destroy(State& s, Buf& b) RK_REQUIRES(s.lock) {
+  set_clean(s, b);
+  hash_remove(s, b);
+  if (!(b.flags & Buf::kHeld)) s.lru.remove(b);
+  s.stats.blocks -= 1;
+  s.stats.bytes -= b.size;
+  kern::Kmem& km = s.kernel.kmem();
+  km.free(b.data, b.size);
+  b.dev.reset();  // may free the device (not under its registry's lock: ours only)
+  km.destroy(&b);
+}
+
+// Waits for a read-ahead transfer into b to end (the holder's first look at it).
+void wait_io(State& s, Buf& b) {
+  if (b.io.load(std::memory_order_acquire) == 0) return;
+  kern::Unscheduled off;
+  while (b.io.load(std::memory_order_acquire) != 0) s.kernel.sleepq().park(b.io, 1, -1);
+}
+
+void read_ahead_done(Bio& bio) {
+  Buf& b = *static_cast<Buf*>(bio.arg);
+  b.io_error.store(bio.error, std::memory_order_relaxed);
+  kern::Kernel& k = b.cache->kernel;
+  const void* addr = &b.io;
+  b.io.store(0, std::memory_order_release);
+  k.sleepq().wake_all(addr);
+}
+
+// Writes `count` held, dirty blocks that follow each other on one device, in one transfer.
+Result<void> write_run(Buf* const* run, uint32_t count) {
+  kern::IoVec iov[kMaxCluster];
+  for (uint32_t i = 0; i < count; ++i) iov[i] = {run[i]->data, run[i]->size};
+  return run[0]->dev->writev(run[0]->offset, {iov, count});
+}
+
+}  // namespace
+
+// --- BufRef --------------------------------------------------------------------------------
+
+BufRef& BufRef::operator=(BufRef&& o) noexcept {
+  if (this != &o) {
+    release();
+    buf_ = std::exchange(o.buf_, nullptr);
+  }
+  return *this;
+}
+
+uint8_t* BufRef::data() const { return buf_->data; }
+uint32_t BufRef::size() const { return buf_->size; }
+uint64_t BufRef::blkno() const { return buf_->blkno; }
+BlockDevice& BufRef::device() const { return *buf_->dev; }
+
+void BufRef::mark_dirty() {
+  State& s = *buf_->cache;
+  kern::MutexGuard g(s.lock);
+  set_dirty(s, *buf_);
+  if (s.flusher == nullptr) State::Cache(s).start_flusher();
+}
+
+void BufRef::forget() {
+  State& s = *buf_->cache;
+  kern::MutexGuard g(s.lock);
+  set_clean(s, *buf_);
+  buf_->flags |= Buf::kGone;
+  buf_->flags &= ~Buf::kValid;
+}
+
+Result<void> BufRef::write_now() {
+  State& s = *buf_->cache;
+  Buf* run[1] = {buf_};
+  Result<void> r = write_run(run, 1);
+  kern::MutexGuard g(s.lock);
+  s.stats.writes += 1;
+  if (!r.ok()) {
+    buf_->write_error = EIO;
+    return Errno::kIo;
+  }
+  buf_->write_error = 0;
+  set_clean(s, *buf_);
+  return ok();
+}
+
+// --- the cache -----------------------------------------------------------------------------
+
+BufCache& BufCache::of(kern::Kernel& k) { return Vfs::of(k).bufcache(); }
+
+BufCache::BufCache(kern::Kernel& k) : kernel_(k) {}
+
+BufCache::~BufCache() = default;
+
+Result<void> BufCache::init() {
+  s_ = kernel_.kmem().create<State>(kern::KmFlags::kNoSleep, kernel_, *this);
+  if (s_ == nullptr) return Errno::kNoMem;
+  uint64_t limit = kernel_.kmem().limit();
+  s_->limit = limit != 0 ? limit / 2 : kDefaultLimit;
+  s_->reclaimer.reclaim = [](void* arg, size_t want) {
+    return static_cast<BufCache*>(arg)->reclaim(want, false);
+  };
+  s_->reclaimer.arg = this;
+  kernel_.kmem().register_reclaimer(s_->reclaimer);
+  return ok();
+}
+
+BufCacheStats BufCache::stats() const {
+  kern::MutexGuard g(s_->lock);
+  BufCacheStats st = s_->stats;
+  st.limit = s_->limit;
+  return st;
+}
+
+// Frees clean blocks nobody holds, least recently used first, until `want` bytes are free.
+// With `write`, dirty ones are written back first to make them clean (the allocator's path;
+// the Kmem reclaimer never waits for I/O).
+size_t BufCache::reclaim(size_t want, bool write) {
+  State& s = *s_;
+  size_t freed = 0;
+  kern::MutexGuard g(s.lock);
+  for (Buf* b = s.lru.front(); b != nullptr && freed < want;) {
+    Buf* next = s.lru.next(*b);
+    if (!(b->flags & Buf::kDirty) && b->io.load(std::memory_order_acquire) == 0) {
+      freed += b->size;
+      s.stats.reclaimed += 1;
+      destroy(s, *b);
+    }
+    b = next;
+  }
+  if (write && freed < want && !s.dirty.empty()) {
+    (void)write_some(want - freed);
+  }
+  return freed;
+}
+
+// Writes back dirty blocks, oldest first, until `bytes` were written or none is left that
+// nobody holds. Each write gathers the neighbours of the oldest block into one transfer.
+size_t BufCache::write_some(size_t bytes) {
+  s_->lock.assert_held();
+  State& s = *s_;
+  size_t written = 0;
+  while (written < bytes) {
+    Buf* oldest = nullptr;
+    for (Buf& b : s.dirty) {
+      if (!(b.flags & Buf::kHeld) && b.write_error == 0) {
+        oldest = &b;
+        break;
+      }
+    }
+    if (oldest == nullptr) break;
+    Result<size_t> r = write_cluster(*oldest, nullptr);
+    if (!r.ok()) continue;  // marked with its error: skipped by the next round
+    written += r.value();
+  }
+  return written;
+}
+
+// Writes b (dirty, not held) and the dirty, unheld blocks around it on the same device in one
+// transfer; the bytes written. `only` restricts the cluster to one device's blocks (or any).
+Result<size_t> BufCache::write_cluster(Buf& b, const BlockDevice* only) {
+  s_->lock.assert_held();
+  State& s = *s_;
+  (void)only;
+  Buf* run[kMaxCluster];
+  uint32_t count = 0;
+  // Back to where the dirty run starts, then forwards.
+  uint64_t first = b.blkno;
+  size_t bytes = 0;
+  while (first > 0 && count + 1 < kMaxCluster / 2) {
+    Buf* p = lookup(s, *b.dev, (first - 1) * b.size);
+    if (p == nullptr || p->size != b.size || (p->flags & (Buf::kHeld | Buf::kGone)) ||
+        !(p->flags & Buf::kDirty) || p->write_error != 0)
+      break;
+    --first;
+    ++count;
+  }
+  count = 0;
+  for (uint64_t n = first; count < kMaxCluster && bytes < kMaxClusterBytes; ++n) {
+    Buf* p = n == b.blkno ? &b : lookup(s, *b.dev, n * b.size);
+    if (p == nullptr || p->size != b.size || (p->flags & (Buf::kHeld | Buf::kGone)) ||
+        !(p->flags & Buf::kDirty) || p->write_error != 0)
+      break;
+    run[count++] = p;
+    bytes += p->size;
+  }
+  // Hold them for the transfer: nobody changes them meanwhile.
+  size_t total = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    run[i]->flags |= Buf::kHeld;
+    s.lru.remove(*run[i]);
+    total += run[i]->size;
+  }
+  s.lock.unlock();
+  Result<void> r = write_run(run, count);
+  s.lock.lock();
+  s.stats.writes += 1;
+  for (uint32_t i = 0; i < count; ++i) {
+    Buf& p = *run[i];
+    if (r.ok()) set_clean(s, p);
+    else p.write_error = EIO;
+    p.flags &= ~Buf::kHeld;
+    s.lru.push_back(p);
+  }
+  s.released.broadcast();
+  if (!r.ok()) {
+    s.kernel.log().log(kern::LogLevel::kErr, "%s: write of %u blocks at %llu failed",
+                       b.dev->name(), count, static_cast<unsigned long long>(run[0]->offset));
+    return r.error();
+  }
+  return total;
+}
+
+Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32_t size,
+                                        bool* fresh) {
+  if (!valid_size(size)) return Errno::kInval;
+  if (blkno >= dev.size() / size) return Errno::kInval;
+  State& s = *s_;
+  const uint64_t offset = blkno * size;
+  Buf* spare = nullptr;  // allocated without the lock, used if the block is still missing
+  uint8_t* spare_data = nullptr;
+  kern::Kmem& km = kernel_.kmem();
+  s.lock.lock();
+  for (;;) {
+    Buf* b = lookup(s, dev, offset);
+    if (b != nullptr) {
+      if (b->flags & Buf::kHeld) {
+        s.released.wait(s.lock);
+        continue;
+      }
+      if (b->size != size || (b->flags & Buf::kGone)) {
+        // Another size at the same place (the caller changed its block size): write it back
+        // and drop it, then start again.
+        if (b->flags & Buf::kDirty) {
+          Result<size_t> w = write_cluster(*b, nullptr);
+          if (!w.ok()) {
+            s.lock.unlock();
+            return w.error();
+          }
+          continue;
+        }
+        if (b->io.load(std::memory_order_acquire) != 0) {
+          b->flags |= Buf::kHeld;
+          s.lru.remove(*b);
+          s.lock.unlock();
+          wait_io(s, *b);
+          s.lock.lock();
+          b->flags &= ~Buf::kHeld;
+          s.lru.push_back(*b);
+        }
+        destroy(s, *b);
+        continue;
+      }
+      b->flags |= Buf::kHeld;
+      s.lru.remove(*b);
+      s.stats.hits += 1;
+      s.lock.unlock();
+      if (spare != nullptr) {
+        km.free(spare_data, size);
+        km.destroy(spare);
+      }
+      wait_io(s, *b);
+      *fresh = false;
+      return BufRef(b);
+    }
+    if (spare == nullptr) {
+      // Room first: within the cache's share, giving back the oldest clean blocks.
+      if (s.stats.bytes + size > s.limit) {
+        s.lock.unlock();
+        reclaim(s.stats.bytes + size - s.limit + 16 * size, true);
+        s.lock.lock();
+      }
+      grow_hash(s);
+      s.lock.unlock();
+      spare = km.create<Buf>(kern::KmFlags::kNoSleep);
+      spare_data = static_cast<uint8_t*>(km.alloc(size, kern::KmFlags::kNoSleep));
+      if (spare == nullptr || spare_data == nullptr) {
+        // Out of kernel memory: write back and drop what we can, then try once more.
+        if (spare_data == nullptr && spare != nullptr) {
+          reclaim(size_t{size} * 64, true);
+          spare_data = static_cast<uint8_t*>(km.alloc(size, kern::KmFlags::kNoSleep));
+        }
+        if (spare == nullptr || spare_data == nullptr) {
+          if (spare_data != nullptr) km.free(spare_data, size);
+          km.destroy(spare);
+          return Errno::kNoMem;
+        }
+      }
+      s.lock.lock();
+      continue;  // look again: someone may have made it meanwhile
+    }
+    if (s.hash == nullptr) {
+      s.lock.unlock();
+      km.free(spare_data, size);
+      km.destroy(spare);
+      return Errno::kNoMem;
+    }
+    Buf& n = *spare;
+    n.cache = &s;
+    n.dev = RefPtr<BlockDevice>(&dev);
+    n.blkno = blkno;
+    n.offset = offset;
+    n.size = size;
+    n.data = spare_data;
+    n.flags = Buf::kHeld;
+    hash_insert(s, n);
+    s.stats.blocks += 1;
+    s.stats.bytes += size;
+    s.stats.misses += 1;
+    s.lock.unlock();
+    *fresh = true;
+    return BufRef(&n);
+  }
+}
+
+Result<BufRef> BufCache::read(BlockDevice& dev, uint64_t blkno, uint32_t size) {
+  bool fresh = false;
+  BufRef ref = RK_TRY(lookup_or_make(dev, blkno, size, &fresh));
+  Buf& b = *ref.buf_;
+  bool valid;
+  {
+    kern::MutexGuard g(s_->lock);
+    valid = (b.flags & Buf::kValid) && b.io_error.load(std::memory_order_relaxed) == 0;
+  }
+  if (valid) return ref;
+  Result<void> r = dev.read(b.offset, b.data, b.size);
+  if (!r.ok()) {
+    kernel_.log().log(kern::LogLevel::kErr, "%s: read of block %llu (%u bytes) failed",
+                      dev.name(), static_cast<unsigned long long>(blkno), size);
+    ref.forget();
+    return Errno::kIo;
+  }
+  kern::MutexGuard g(s_->lock);
+  b.io_error.store(0, std::memory_order_relaxed);
+  b.flags |= Buf::kValid;
+  return ref;
+}
+
+Result<BufRef> BufCache::get(BlockDevice& dev, uint64_t blkno, uint32_t size) {
+  bool fresh = false;
+  BufRef ref = RK_TRY(lookup_or_make(dev, blkno, size, &fresh));
+  Buf& b = *ref.buf_;
+  kern::MutexGuard g(s_->lock);
+  if (!(b.flags & Buf::kValid) || b.io_error.load(std::memory_order_relaxed) != 0) {
+    for (uint32_t i = 0; i < b.size; ++i) b.data[i] = 0;
+    b.io_error.store(0, std::memory_order_relaxed);
+    b.flags |= Buf::kValid;
+  }
+  return ref;
+}
+
+void BufCache::read_ahead(BlockDevice& dev, uint64_t blkno, uint32_t size, uint32_t count) {
+  if (!valid_size(size)) return;
+  State& s = *s_;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t n = blkno + i;
+    if (n >= dev.size() / size) return;
+    {
+      kern::MutexGuard g(s.lock);
+      if (lookup(s, dev, n * size) != nullptr) continue;
+      if (s.stats.bytes + size > s.limit) return;  // no room to speculate
+    }
+    bool fresh = false;
+    Result<BufRef> r = lookup_or_make(dev, n, size, &fresh);
+    if (!r.ok()) return;
+    BufRef ref = std::move(r).value();
+    if (!fresh) continue;
+    Buf& b = *ref.buf_;
+    // The transfer owns the data until it completes; the block is let go now, so a reader can
+    // take it and wait for the transfer (wait_io).
+    b.bio = Bio{};
+    b.bio.op = Bio::Op::kRead;
+    b.bio.offset = b.offset;
+    b.bio.data = b.data;
+    b.bio.len = b.size;
+    b.bio.done = read_ahead_done;
+    b.bio.arg = &b;
+    b.io.store(1, std::memory_order_release);
+    {
+      kern::MutexGuard g(s.lock);
+      b.flags |= Buf::kValid;  // unless io_error says otherwise when it completes
+    }
+    dev.submit(b.bio);
+  }
+}
+
+void BufRef::release() {
+  Buf* b = std::exchange(buf_, nullptr);
+  if (b == nullptr) return;
+  State& s = *b->cache;
+  kern::MutexGuard g(s.lock);
+  if ((b->flags & Buf::kGone) && b->io.load(std::memory_order_acquire) == 0) {
+    destroy(s, *b);  // still marked held: it is in no LRU position
+  } else {
+    b->flags &= ~Buf::kHeld;
+    s.lru.push_back(*b);
+  }
+  s.released.broadcast();
+  // Too much dirty data: whoever adds to it writes the oldest back (Linux's balance_dirty_pages).
+  if (s.stats.dirty_bytes > s.limit / 2) {
+    State::Cache(s).write_some(s.stats.dirty_bytes - s.limit / 4);
+  }
+}
+
+Result<void> BufCache::sync(BlockDevice& dev) {
+  State& s = *s_;
+  bool failed = false;
+  {
+    kern::MutexGuard g(s.lock);
+    for (Buf& b : s.dirty)
+      if (b.dev.get() == &dev) b.write_error = 0;  // a sync retries what failed before
+    for (;;) {
+      Buf* next = nullptr;
+      bool busy = false;
+      for (Buf& b : s.dirty) {
+        if (b.dev.get() != &dev || b.write_error != 0) continue;
+        if (b.flags & Buf::kHeld) {
+          busy = true;
+          continue;
+        }
+        next = &b;
+        break;
+      }
+      if (next == nullptr) {
+        if (!busy) break;
+        s.released.wait(s.lock);  // someone is changing a dirty block: write it after them
+        continue;
+      }
+      if (!write_cluster(*next, &dev).ok()) failed = true;
+    }
+  }
+  Result<void> f = dev.flush();
+  if (failed) return Errno::kIo;
+  return f;
+}
+
+Result<void> BufCache::sync_all() {
+  // One device at a time: the oldest dirty block's, until none is left that can be written.
+  Result<void> result = ok();
+  for (;;) {
+    RefPtr<BlockDevice> dev;
+    {
+      kern::MutexGuard g(s_->lock);
+      for (Buf& b : s_->dirty) {
+        if (b.write_error == 0) {
+          dev = b.dev;
+          break;
+        }
+      }
+    }
+    if (!dev) break;
+    Result<void> r = sync(*dev);
+    if (!r.ok()) {
+      result = r;
+      break;
+    }
+  }
+  return result;
+}
+
+void BufCache::invalidate(BlockDevice& dev) {
+  State& s = *s_;
+  kern::MutexGuard g(s.lock);
+  if (s.hash == nullptr) return;
+  for (;;) {
+    bool waited = false;
+    for (uint32_t i = 0; i < s.hash_size && !waited; ++i) {
+      for (Buf* b = s.hash[i]; b != nullptr;) {
+        Buf* next = b->hash_next;
+        if (b->dev.get() == &dev) {
+          if ((b->flags & Buf::kHeld) || b->io.load(std::memory_order_acquire) != 0) {
+            // A read-ahead still in flight, or a write-back: wait for it to end.
+            s.lock.unlock();
+            wait_io(s, *b);
+            s.lock.lock();
+            if (b->flags & Buf::kHeld) s.released.wait(s.lock);
+            waited = true;
+            break;
+          }
+          destroy(s, *b);
+        }
+        b = next;
+      }
+    }
+    if (!waited) break;
+  }
+}
+
+// --- the flusher ---------------------------------------------------------------------------
+
+void BufCache::flusher_main(void* arg) {
+  auto& cache = *static_cast<BufCache*>(arg);
+  State& s = *cache.s_;
+  kern::MutexGuard g(s.lock);
+  while (!s.stopping) {
+    (void)s.flusher_wake.wait_for(s.lock, kFlushPeriodNs);
+    if (s.stopping) break;
+    const int64_t now = s.kernel.uptime_ns();
+    for (;;) {
+      Buf* old = nullptr;
+      for (Buf& b : s.dirty) {
+        if (now - b.dirtied_ns < kDirtyExpireNs) break;  // the list is oldest first
+        if (!(b.flags & Buf::kHeld) && b.write_error == 0) {
+          old = &b;
+          break;
+        }
+      }
+      if (old == nullptr || s.stopping) break;
+      (void)cache.write_cluster(*old, nullptr);
+    }
+  }
+}
+
+void BufCache::start_flusher() {
+  s_->lock.assert_held();
+  State& s = *s_;
+  if (s.flusher != nullptr || s.flusher_starting || s.stopping) return;
+  s.flusher_starting = true;  // one starter: the others go on without waiting for it
+  s.lock.unlock();
+  Result<kern::KThread*> t = kern::kthread_create(kernel_, "bufflush", flusher_main, this, true);
+  s.lock.lock();
+  s.flusher_starting = false;
+  if (!t.ok()) return;  // written back by sync and under pressure only; tried again later
+  s.flusher = t.value();
+  s.flusher_started.broadcast();
+}
+
+void BufCache::shutdown() {
+  if (s_ == nullptr) return;
+  State& s = *s_;
+  (void)sync_all();
+  kern::KThread* flusher;
+  {
+    kern::MutexGuard g(s.lock);
+    while (s.flusher_starting) s.flusher_started.wait(s.lock);
+    s.stopping = true;
+    flusher = std::exchange(s.flusher, nullptr);
+    s.flusher_wake.broadcast();
+  }
+  if (flusher != nullptr) kern::kthread_join(flusher);
+  kernel_.kmem().unregister_reclaimer(s.reclaimer);
+  {
+    kern::MutexGuard g(s.lock);
+    if (s.stats.dirty_bytes != 0) {
+      s.kernel.log().log(kern::LogLevel::kErr,
+                         "buffer cache: %llu dirty bytes could not be written back",
+                         static_cast<unsigned long long>(s.stats.dirty_bytes));
+    }
+    for (uint32_t i = 0; s.hash != nullptr && i < s.hash_size; ++i) {
+      while (s.hash[i] != nullptr) {
+        Buf& b = *s.hash[i];
+        s.lock.unlock();
+        wait_io(s, b);
+        s.lock.lock();
+        destroy(s, b);
+      }
+    }
+    if (s.hash != nullptr) kernel_.kmem().free(s.hash, sizeof(Buf*) * s.hash_size);
+    s.hash = nullptr;
+  }
+  kernel_.kmem().destroy(s_);
+  s_ = nullptr;
+}
+
+}  // namespace rk::vfs
