@@ -103,7 +103,8 @@ class Mount final : public RefCounted<Mount> {
   // Users that keep it mounted (open files, working directories, mounts on top): unmount
   // answers EBUSY while there are any.
   void busy() { busy_.fetch_add(1, std::memory_order_relaxed); }
-  void unbusy() { busy_.fetch_sub(1, std::memory_order_release); }
+  // The last user of a lazily unmounted (MNT_DETACH) mount finishes its unmount.
+  void unbusy();
   int busy_count() const { return busy_.load(std::memory_order_acquire); }
 
   void release_last();
@@ -124,7 +125,8 @@ class Mount final : public RefCounted<Mount> {
   FixedString<256> source_;
   FixedString<512> path_;
   std::atomic<int> busy_{0};
-  ListNode<Mount> node_;       // in Vfs::mounts_
+  std::atomic<bool> detached_{false};  // out of the tree, unmounted when no longer busy
+  ListNode<Mount> node_;       // in Vfs::mounts_, or Vfs::detached_ once detached
 };
 
 }  // namespace rk::vfs

@@ -9,6 +9,7 @@
 #include "vfs/devices.h"
 #include "vfs/memfs/memfs.h"
 #include "vfs/namei.h"
+#include "vfs/procfs/procfs.h"
 
 namespace rk::vfs {
 
@@ -25,7 +26,8 @@ Vfs::Vfs(kern::Kernel& k)
       rename_lock_(k),
       fifo_lock_(k),
       blkdevs_(k),
-      bufcache_(k) {}
+      bufcache_(k),
+      proc_type_(procfs_type()) {}
 
 Vfs::~Vfs() = default;
 
@@ -58,6 +60,7 @@ Result<void> Vfs::init() {
   Ref<Vnode> root_dir = mount->fs().root();
   root_dir_.store(root_dir.get(), std::memory_order_release);
   root_dir->ref();  // ours until shutdown
+  register_type(proc_type_);
   return make_dev_nodes(*this);
 }
 
@@ -78,6 +81,18 @@ void Vfs::unmount_all(const FileSystemType* type) {
     Mount* m = nullptr;
     {
       kern::MutexGuard g(lock_);
+      // Detached mounts still in use go first: they were on top of something.
+      for (Mount* c = detached_.back(); c != nullptr && m == nullptr; c = detached_.prev(*c)) {
+        if (type == nullptr || &c->type() == type) m = c;
+      }
+      if (m != nullptr) {
+        detached_.remove(*m);
+        m->detached_.store(false);
+        lock_.unlock();
+        finish_unmount(*m, true);
+        lock_.lock();
+        continue;
+      }
       for (Mount* c = mounts_.back(); c != nullptr; c = mounts_.prev(*c)) {
         if (type == nullptr || &c->type() == type) {
           m = c;
@@ -192,16 +207,41 @@ Result<void> Vfs::unmount(kern::Lwp& l, Vnode& root, uint32_t flags) {
   if (!l.proc().cred().privileged()) return Errno::kPerm;
   Mount& m = root.mount();
   if (&root != m.fs().root().get() || !m.covered_) return Errno::kInval;
-  if (!(flags & kMntDetach) && m.busy_count() > 0) return Errno::kBusy;
+  const bool lazy = flags & kMntDetach;
+  if (!lazy && m.busy_count() > 0) return Errno::kBusy;
   {
     kern::MutexGuard g(lock_);
-    if (!m.covered_) return Errno::kInval;  // lost a race with another unmount
-    if (!(flags & kMntDetach) && m.busy_count() > 0) return Errno::kBusy;
+    if (!m.covered_ || m.detached_.load()) return Errno::kInval;  // lost a race with another
+    if (!lazy && m.busy_count() > 0) return Errno::kBusy;
     mounts_.remove(m);
     m.covered_->set_mounted_here(nullptr);
+    if (lazy) {
+      // Out of the tree now; the file system stays until its last user lets go.
+      detached_.push_back(m);
+      m.detached_.store(true, std::memory_order_seq_cst);
+    }
   }
+  if (lazy) {
+    if (m.busy_count() == 0) finish_detached(m);  // nobody, or the last one left meanwhile
+    return ok();
+  }
+  finish_unmount(m, flags & kMntForce);
+  return ok();
+}
+
+void Vfs::finish_detached(Mount& m) {
+  {
+    kern::MutexGuard g(lock_);
+    if (!m.detached_.load() || m.busy_count() > 0) return;  // finished already, or busy again
+    m.detached_.store(false);
+    detached_.remove(m);
+  }
+  finish_unmount(m, false);
+}
+
+void Vfs::finish_unmount(Mount& m, bool force) {
   (void)m.fs().sync();
-  (void)m.fs().unmount(flags & kMntForce);
+  (void)m.fs().unmount(force);
   detach_device(m);
   RefPtr<Vnode> covered;
   {
@@ -210,7 +250,6 @@ Result<void> Vfs::unmount(kern::Lwp& l, Vnode& root, uint32_t flags) {
   }
   m.parent_->unbusy();
   m.unref();  // the table's reference
-  return ok();
 }
 
 void Vfs::sync_all() {
@@ -257,19 +296,61 @@ void Vfs::detach_device(Mount& m) {
   m.device_.reset();
 }
 
+namespace {
+
+// Appends s to buf at *n with /proc/mounts's escapes (octal for space, tab, newline and
+// backslash). False when it does not fit.
+bool put_escaped(char* buf, size_t len, size_t* n, const char* s) {
+  for (; *s != '\0'; ++s) {
+    const auto c = static_cast<unsigned char>(*s);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+      if (*n + 4 > len) return false;
+      buf[(*n)++] = '\\';
+      buf[(*n)++] = static_cast<char>('0' + ((c >> 6) & 7));
+      buf[(*n)++] = static_cast<char>('0' + ((c >> 3) & 7));
+      buf[(*n)++] = static_cast<char>('0' + (c & 7));
+    } else {
+      if (*n + 1 > len) return false;
+      buf[(*n)++] = static_cast<char>(c);
+    }
+  }
+  return true;
+}
+
+bool put(char* buf, size_t len, size_t* n, const char* s) {
+  size_t l = str_length(s);
+  if (*n + l > len) return false;
+  mem_copy(buf + *n, s, l);
+  *n += l;
+  return true;
+}
+
+}  // namespace
+
 Result<size_t> Vfs::mounts_text(char* buf, size_t len) {
   kern::MutexGuard g(lock_);
   size_t n = 0;
   for (Mount& m : mounts_) {
-    char line[1024];
     uint32_t f = m.flags();
-    int w = format(line, sizeof line, "%s %s %s %s%s%s%s 0 0\n", m.source(), m.path(),
-                   m.type().name, f & kMsRdonly ? "ro" : "rw", f & kMsNosuid ? ",nosuid" : "",
-                   f & kMsNodev ? ",nodev" : "", f & kMsNoexec ? ",noexec" : "");
-    size_t wl = static_cast<size_t>(w) < sizeof line ? static_cast<size_t>(w) : sizeof line - 1;
-    if (n + wl > len) return Errno::kRange;
-    mem_copy(buf + n, line, wl);
-    n += wl;
+    char opts[64];
+    format(opts, sizeof opts, " %s%s%s%s 0 0\n", f & kMsRdonly ? "ro" : "rw",
+           f & kMsNosuid ? ",nosuid" : "", f & kMsNodev ? ",nodev" : "",
+           f & kMsNoexec ? ",noexec" : "");
+    if (!put_escaped(buf, len, &n, m.source()) || !put(buf, len, &n, " ") ||
+        !put_escaped(buf, len, &n, m.path()) || !put(buf, len, &n, " ") ||
+        !put(buf, len, &n, m.type().name) || !put(buf, len, &n, opts))
+      return Errno::kRange;
+  }
+  return n;
+}
+
+Result<size_t> Vfs::types_text(char* buf, size_t len) {
+  kern::MutexGuard g(lock_);
+  size_t n = 0;
+  for (FileSystemType& t : types_) {
+    if (!put(buf, len, &n, t.needs_device ? "\t" : "nodev\t") || !put(buf, len, &n, t.name) ||
+        !put(buf, len, &n, "\n"))
+      return Errno::kRange;
   }
   return n;
 }

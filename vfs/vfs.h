@@ -59,12 +59,19 @@ class Vfs {
   Result<void> mount(kern::Lwp& l, const char* source, Vnode& target, const char* path,
                      const char* type, uint32_t flags, const char* data) RK_EXCLUDES(lock_);
   // umount2(2) on the root directory of a mounted file system. EINVAL (not a mount point),
-  // EBUSY.
+  // EBUSY. MNT_DETACH takes it out of the tree at once and unmounts it when its last user
+  // (open file, working or root directory, mount on top) lets go, as Linux's lazy unmount.
   Result<void> unmount(kern::Lwp& l, Vnode& root, uint32_t flags) RK_EXCLUDES(lock_);
+  // A detached mount's last user went (Mount::unbusy): unmount it now.
+  void finish_detached(Mount& m) RK_EXCLUDES(lock_);
   // sync(2): every file system.
   void sync_all() RK_EXCLUDES(lock_);
   // The mounts, one line each as in /proc/mounts: "source path type rw|ro,... 0 0\n".
+  // Spaces, tabs, newlines and backslashes in names are escaped as \040 etc., as Linux does.
+  // ERANGE when len is too small.
   Result<size_t> mounts_text(char* buf, size_t len) RK_EXCLUDES(lock_);
+  // The file system types, one line each as in /proc/filesystems: "nodev\ttmpfs\n", "\text2\n".
+  Result<size_t> types_text(char* buf, size_t len) RK_EXCLUDES(lock_);
 
   // The kernel's block devices and its buffer cache.
   BlockDevices& block_devices() { return blkdevs_; }
@@ -90,6 +97,8 @@ class Vfs {
   kern::Mutex& fifo_lock() { return fifo_lock_; }
 
  private:
+  // The end of an unmount, once m is out of the tree and the table: sync, unmount, let go.
+  void finish_unmount(Mount& m, bool force) RK_EXCLUDES(lock_);
   // Syncs and unmounts every mount of `type` (all of them for nullptr), newest first.
   void unmount_all(const FileSystemType* type) RK_EXCLUDES(lock_);
   // The block device a mount's source names: a block device node the caller may open, not
@@ -107,8 +116,10 @@ class Vfs {
   kern::Mutex fifo_lock_;
   BlockDevices blkdevs_;
   BufCache bufcache_;
+  FileSystemType proc_type_;  // procfs, registered at init
   IntrusiveList<FileSystemType, &FileSystemType::node> types_ RK_GUARDED_BY(lock_);
   IntrusiveList<Mount, &Mount::node_> mounts_ RK_GUARDED_BY(lock_);
+  IntrusiveList<Mount, &Mount::node_> detached_ RK_GUARDED_BY(lock_);  // lazily unmounted, busy
   RefPtr<Mount> root_mount_ RK_GUARDED_BY(lock_);
   // The root file system's root directory: fixed from init to shutdown, read without a lock.
   std::atomic<Vnode*> root_dir_{nullptr};

@@ -109,6 +109,31 @@ TEST_P(MountTest, LazyUnmountDetachesABusyMount) {
   EXPECT_EQ(fs().close(fd), 0);
 }
 
+TEST_P(MountTest, LazilyUnmountedTreeStaysWholeForItsUsers) {
+  // Linux's MNT_DETACH: the tree leaves the namespace at once, but whoever is inside still has
+  // all of it (names, new files) until the last user goes; then the mount point is free.
+  ASSERT_EQ(fs().mount("tmpfs", "/m", "tmpfs", 0, nullptr), 0);
+  ASSERT_EQ(fs().mkdir("/m/d", 0755), 0);
+  make_file("/m/d/old", "x");
+  int dir;
+  ASSERT_FD(dir, fs().open("/m/d", O_RDONLY | O_DIRECTORY));
+  EXPECT_EQ(fs().umount2("/m", MNT_DETACH), 0);
+  EXPECT_EQ(names("/m"), Names{});
+  StatInfo st;
+  EXPECT_EQ(fs().fstatat(dir, "old", &st, 0), 0) << "names inside stay";
+  int f;
+  ASSERT_FD(f, fs().openat(dir, "new", O_CREAT | O_WRONLY, 0644));
+  EXPECT_EQ(fs().write(f, "abc"), 3);
+  EXPECT_EQ(fs().close(f), 0);
+  EXPECT_EQ(fs().fstatat(dir, "new", &st, 0), 0);
+  EXPECT_EQ(st.size, 3);
+  EXPECT_EQ(fs().close(dir), 0);
+  // The last user went: the mount point can be mounted on again.
+  ASSERT_EQ(fs().mount("tmpfs", "/m", "tmpfs", 0, nullptr), 0);
+  EXPECT_EQ(names("/m"), Names{});
+  EXPECT_EQ(fs().umount2("/m", 0), 0);
+}
+
 TEST_P(MountTest, SizeLimitGivesEnospcUntilSpaceIsFreed) {
   ASSERT_EQ(fs().mount("tmpfs", "/m", "tmpfs", 0, "size=1m"), 0);
   StatfsInfo sf;
