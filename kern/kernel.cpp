@@ -17,6 +17,7 @@ Kernel::Kernel(const rumpuser_ops& ops, const BootParams& params, int64_t boot_n
       kmem_(*this, hyp_, params.memlimit),
       sleepq_(hyp_),
       sched_(hyp_, kmem_),
+      epoch_(*this),
       log_(hyp_, kmem_, boot_ns, params.verbose),
       procs_(*this),
       callouts_(*this),
@@ -55,6 +56,7 @@ Result<void> Kernel::boot() {
   if (params_.memlimit != 0 && kmem_.used() > params_.memlimit) return Errno::kNoMem;
   RK_TRY(sleepq_.init());
   RK_TRY(sched_.init(params_.ncpu));
+  epoch_.init();
 
   // Boot runs as lwp0 of proc0 on a virtual CPU, like any other kernel code.
   Ref<Proc> p0 = RK_TRY(procs_.fork(nullptr, FdInherit::kClear, "kernel"));
@@ -91,7 +93,11 @@ void Kernel::destroy(Kernel* k) {
     k->sched_.unschedule(*k->lwp0_);
     set_curlwp(prev);
   }
-  // Nothing runs in the kernel any more: tear the rest down single-threaded.
+  // Nothing runs in the kernel any more, but a host thread may be finishing a completion.
+  while (k->host_callbacks_.load(std::memory_order_acquire) != 0)
+    ops.clock_sleep(ops.host, RUMPUSER_CLOCK_RELWALL, 0, 100000);
+  // Tear the rest down single-threaded.
+  k->epoch_.drain();  // a kernel that never booted far enough to halt
   k->procs_.shutdown();
   k->lwp0_ = nullptr;
   k->proc0_.reset();
@@ -109,6 +115,7 @@ void Kernel::halt(HaltHow how) {
   log_.log(LogLevel::kInfo, "%s after %lld ms", kHow[static_cast<int>(how)],
            static_cast<long long>(uptime_ns() / 1000000));
   detach_components();
+  epoch_.drain();  // what components retired, freed while their code is still here
   callouts_.shutdown();
   workq_.shutdown();
   // Components join their own threads in fini; one still running now would use freed memory.

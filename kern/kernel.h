@@ -9,6 +9,7 @@
 
 #include "kern/callout.h"
 #include "kern/hyp.h"
+#include "kern/epoch.h"
 #include "kern/kmem.h"
 #include "kern/lib/result.h"
 #include "kern/lib/string.h"
@@ -47,6 +48,7 @@ class Kernel {
   Kmem& kmem() { return kmem_; }
   Scheduler& sched() { return sched_; }
   SleepTable& sleepq() { return sleepq_; }
+  Epoch& epoch() { return epoch_; }
   MsgLog& log() { return log_; }
   ProcTable& procs() { return procs_; }
   CalloutQueue& callouts() { return callouts_; }
@@ -84,6 +86,11 @@ class Kernel {
 
   // Kernel threads alive now (kthread.cpp keeps the count).
   std::atomic<int>& kthreads() { return kthreads_; }
+  // Host callbacks that will still touch the kernel (an asynchronous I/O completion wakes a
+  // sleeper through the sleep table): begin before handing the callback to the host, end as
+  // the callback's very last action. Destroying the kernel waits for them.
+  void host_callback_begin() { host_callbacks_.fetch_add(1, std::memory_order_acq_rel); }
+  void host_callback_end() { host_callbacks_.fetch_sub(1, std::memory_order_release); }
 
   // etfs's operations (kern/etfs_hook.h), installed by the component that implements them while
   // it is attached; nullptr: the kernel has no etfs. The table is constant and outlives the
@@ -110,6 +117,7 @@ class Kernel {
   Kmem kmem_;
   SleepTable sleepq_;
   Scheduler sched_;
+  Epoch epoch_;
   MsgLog log_;
   ProcTable procs_;
   CalloutQueue callouts_;
@@ -134,6 +142,7 @@ class Kernel {
   std::atomic<bool> halted_{false};
   std::atomic<bool> cad_{true};
   std::atomic<int> kthreads_{0};
+  std::atomic<int> host_callbacks_{0};
   std::atomic<const EtfsOps*> etfs_ops_{nullptr};
 };
 

@@ -47,6 +47,7 @@ class Kmem {
 
   // Allocates `size` bytes aligned to `align` (0: natural). kSleep blocks (giving the virtual
   // CPU back) until it can succeed; kNoSleep returns nullptr.
+  Kernel& kernel() const { return kernel_; }
   void* alloc(size_t size, KmFlags flags = KmFlags::kNoSleep, size_t align = 0);
   void* zalloc(size_t size, KmFlags flags = KmFlags::kNoSleep, size_t align = 0);
   // `size` must be the size that was allocated.

@@ -23,6 +23,8 @@ class Lwp;
 struct alignas(64) Cpu {
   std::atomic<uint32_t> busy{0};
   uint32_t index = 0;
+  // The epoch of the reader section running on this CPU, or 0 (epoch.h).
+  std::atomic<uint64_t> epoch{0};
   // The rest belongs to whoever holds the CPU.
   Lwp* curlwp = nullptr;
   Lwp* spare_lwp = nullptr;  // an implicit lwp kept for the next thread that needs one

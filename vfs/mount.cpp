@@ -17,9 +17,14 @@ void Mount::unbusy() {
 }
 
 void Mount::release_last() {
-  // The file system was unmounted and its last vnode is gone.
-  kern::Kernel& k = kernel_;
-  k.kmem().destroy(this);
+  // The file system was unmounted and its last vnode is gone. The path walk's fast path may
+  // still be stepping through it: the memory goes after a grace period (kern/epoch.h).
+  kernel_.epoch().retire(
+      [](void* arg) {
+        auto* m = static_cast<Mount*>(arg);
+        m->kernel_.kmem().destroy(m);
+      },
+      this);
 }
 
 }  // namespace rk::vfs

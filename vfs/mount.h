@@ -44,6 +44,9 @@ class FileSystem : public RefCounted<FileSystem> {
   FileSystem& operator=(const FileSystem&) = delete;
 
   virtual Ref<Vnode> root() = 0;
+  // The root for the path walk's fast path: no reference, inside an epoch section
+  // (kern/epoch.h), valid until it ends; nullptr when unmounted or not offered.
+  virtual Vnode* root_rcu() { return nullptr; }
   virtual Result<void> statfs(StatFs& st) = 0;
   // Writes everything dirty to stable storage.
   virtual Result<void> sync() { return ok(); }

@@ -58,6 +58,11 @@ class Vnode : public RefCounted<Vnode> {
   // The entry `name`; ".." is the parent directory (the file system's root answers itself; the
   // VFS handles "." and crossing mount points). ENOENT.
   virtual Result<Ref<Vnode>> lookup(std::string_view name);
+  // The path walk's fast path (Linux's RCU walk): the entry `name` (never "." or ".."), found
+  // with no lock and no reference inside an epoch section (kern/epoch.h); the node's memory
+  // stays valid until the section ends. nullptr: absent, missed, or not offered by this file
+  // system — the walk then asks lookup() with the lock. Needs no vnode lock.
+  virtual Vnode* lookup_rcu(std::string_view name) { return nullptr; }
   // Creates `name` (absent: the VFS checked) of type reg, dir, blk, chr, fifo or sock, owned by
   // uid/gid, with permission bits mode. ENOSPC, EMLINK (a directory's link count).
   virtual Result<Ref<Vnode>> create(std::string_view name, VType type, uint32_t mode,

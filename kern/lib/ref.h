@@ -26,6 +26,17 @@ class RefCounted {
     else if (old == 0) ref_underflow();
   }
   uint32_t ref_count() const { return count_.load(std::memory_order_relaxed); }
+  // A reference, unless the last one is already gone (the object found by a lock-free reader
+  // may be on its way out: kern/epoch.h keeps its memory, not its life).
+  bool try_ref() const {
+    uint32_t c = count_.load(std::memory_order_relaxed);
+    while (c != 0) {
+      if (count_.compare_exchange_weak(c, c + 1, std::memory_order_acquire,
+                                       std::memory_order_relaxed))
+        return true;
+    }
+    return false;
+  }
 
  protected:
   RefCounted() = default;

@@ -980,6 +980,7 @@ TEST(MemFs, UnmountFreesEverything) {
     EXPECT_GT(k->kmem().used(), base);
     held_file.reset();
     held_dir.reset();
+    k->epoch().synchronize();  // node memory waits for lock-free readers (kern/epoch.h)
     EXPECT_EQ(k->kmem().used(), base) << "unmount and the last references free everything";
   });
 }
@@ -1002,6 +1003,7 @@ TEST(MemFs, RootAfterUnmountIsAStandIn) {
       EXPECT_EQ(err(mk(*husk, "g")), Errno::kNoEnt);
       must(fs->unmount(true));  // twice is harmless
     }
+    k->epoch().synchronize();
     EXPECT_EQ(k->kmem().used(), base);
   });
 }

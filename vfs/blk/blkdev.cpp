@@ -75,7 +75,10 @@ void BlockDevice::submit(Bio& bio) {
   int op = bio.op == Bio::Op::kRead ? RUMPUSER_BIO_READ : RUMPUSER_BIO_WRITE;
   if (bio.sync) op |= RUMPUSER_BIO_SYNC;
   const rumpuser_ops& ops = kernel_.hyp().ops();
+  bio.kernel = &kernel_;
+  kernel_.host_callback_begin();  // the kernel outlives the completion (host_done)
   if (ops.bio(kernel_.hyp().host(), host_fd_, op, iov, n, at, host_done, &bio) == 0) return;
+  kernel_.host_callback_end();
 
   // The host could not queue it (no memory or threads): move the data here, synchronously.
   size_t moved = 0;
@@ -93,9 +96,11 @@ void BlockDevice::submit(Bio& bio) {
 
 void BlockDevice::host_done(void* arg, size_t moved, int error) {
   Bio& bio = *static_cast<Bio*>(arg);
+  kern::Kernel* k = bio.kernel;  // bio may be gone once done() has run
   // Inside the device nothing ends early: a short transfer means the host file shrank.
   if (error == 0 && moved < bio.len) error = EIO;
   finish(bio, error, moved);
+  k->host_callback_end();
 }
 
 namespace {
@@ -109,12 +114,37 @@ struct Waiter {
 }  // namespace
 
 Result<void> BlockDevice::wait_for(Bio& bio) {
-  Waiter w(kernel_);
-  bio.done = Waiter::done;
-  bio.arg = &w;
-  submit(bio);
-  w.completion.wait();
-  if (bio.error != 0) return static_cast<Errno>(bio.error);
+  if (bio.op == Bio::Op::kFlush) {
+    Waiter w(kernel_);
+    bio.done = Waiter::done;
+    bio.arg = &w;
+    submit(bio);
+    w.completion.wait();
+    if (bio.error != 0) return static_cast<Errno>(bio.error);
+    return ok();
+  }
+  // A caller that waits anyway moves the data on its own thread: handing one transfer to a host
+  // worker and waiting for it costs two thread switches for nothing. (Transfers that run while
+  // the caller goes on — read-ahead, write-back — use submit.)
+  if (detached()) return Errno::kNxio;
+  if (bio.op == Bio::Op::kWrite && read_only_) return Errno::kRoFs;
+  if (bio.offset > size_ || bio.len > size_ - bio.offset || bio.iovcnt > kMaxIov)
+    return Errno::kInval;
+  if (bio.len == 0) return ok();
+  rumpuser_iovec iov[kMaxIov];
+  uint32_t n = to_host_iov(bio, iov);
+  const int64_t at = static_cast<int64_t>(host_begin_ + bio.offset);
+  const rumpuser_ops& ops = kernel_.hyp().ops();
+  size_t moved = 0;
+  int rv;
+  {
+    kern::Unscheduled off;
+    rv = bio.op == Bio::Op::kRead
+             ? ops.iovread(kernel_.hyp().host(), host_fd_, iov, n, at, &moved)
+             : ops.iovwrite(kernel_.hyp().host(), host_fd_, iov, n, at, &moved);
+  }
+  if (rv != 0) return static_cast<Errno>(rv);
+  if (moved < bio.len) return Errno::kIo;  // the host file shrank underneath
   return ok();
 }
 

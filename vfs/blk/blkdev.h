@@ -59,6 +59,7 @@ struct Bio {
   void* arg = nullptr;
   int error = 0;
   size_t moved = 0;
+  kern::Kernel* kernel = nullptr;  // set by submit: the completion's last touch
 };
 
 class BlockDevice final : public RefCounted<BlockDevice> {
@@ -79,8 +80,9 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   // (giving the CPU back) before done() runs.
   void submit(Bio& bio);
 
-  // The synchronous forms: submit and wait, giving the virtual CPU back. A short transfer
-  // (the host file shrank underneath) is EIO.
+  // The synchronous forms: the transfer is done on the calling thread, with the virtual CPU
+  // given back meanwhile (synchronous host I/O: no worker handoff for a caller that waits
+  // anyway). Errors as submit's; a short transfer (the host file shrank underneath) is EIO.
   Result<void> read(uint64_t offset, void* buf, size_t len);
   Result<void> write(uint64_t offset, const void* buf, size_t len);
   Result<void> readv(uint64_t offset, std::span<const kern::IoVec> iov);

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "kern/kmem.h"
+#include "kern/kthread.h"
 #include "kern/lib/list.h"
 #include "kern/lib/ref.h"
 #include "kern/lock.h"
@@ -44,7 +46,6 @@ struct Buf {
 
 struct BufCache::State {
   State(kern::Kernel& k, BufCache& c) : kernel(k), owner(c), lock(k), released(k) {}
-  static BufCache& Cache(State& s) { return s.owner; }
 
   kern::Kernel& kernel;
   BufCache& owner;

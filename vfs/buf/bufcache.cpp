@@ -132,6 +132,115 @@ Result<void> write_run(Buf* const* run, uint32_t count) {
   return run[0]->dev->writev(run[0]->offset, {iov, count});
 }
 
+// Writes b (dirty, not held) and the dirty, unheld blocks around it on the same device in one
+// transfer; the bytes written. The lock is let go during the transfer.
+Result<size_t> write_cluster(State& s, Buf& b) RK_REQUIRES(s.lock) {
+  Buf* run[kMaxCluster];
+  uint32_t count = 0;
+  // Back to where the dirty run starts, then forwards.
+  uint64_t first = b.blkno;
+  size_t bytes = 0;
+  while (first > 0 && count + 1 < kMaxCluster / 2) {
+    Buf* p = lookup(s, *b.dev, (first - 1) * b.size);
+    if (p == nullptr || p->size != b.size || (p->flags & (Buf::kHeld | Buf::kGone)) ||
+        !(p->flags & Buf::kDirty) || p->write_error != 0)
+      break;
+    --first;
+    ++count;
+  }
+  count = 0;
+  for (uint64_t n = first; count < kMaxCluster && bytes < kMaxClusterBytes; ++n) {
+    Buf* p = n == b.blkno ? &b : lookup(s, *b.dev, n * b.size);
+    if (p == nullptr || p->size != b.size || (p->flags & (Buf::kHeld | Buf::kGone)) ||
+        !(p->flags & Buf::kDirty) || p->write_error != 0)
+      break;
+    run[count++] = p;
+    bytes += p->size;
+  }
+  // Hold them for the transfer: nobody changes them meanwhile.
+  size_t total = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    run[i]->flags |= Buf::kHeld;
+    s.lru.remove(*run[i]);
+    total += run[i]->size;
+  }
+  s.lock.unlock();
+  Result<void> r = write_run(run, count);
+  s.lock.lock();
+  s.stats.writes += 1;
+  for (uint32_t i = 0; i < count; ++i) {
+    Buf& p = *run[i];
+    if (r.ok()) set_clean(s, p);
+    else p.write_error = EIO;
+    p.flags &= ~Buf::kHeld;
+    s.lru.push_back(p);
+  }
+  s.released.broadcast();
+  if (!r.ok()) {
+    s.kernel.log().log(kern::LogLevel::kErr, "%s: write of %u blocks at %llu failed",
+                       b.dev->name(), count, static_cast<unsigned long long>(run[0]->offset));
+    return r.error();
+  }
+  return total;
+}
+
+// Writes back dirty blocks, oldest first, until `bytes` were written or none is left that
+// nobody holds. Each write gathers the neighbours of the oldest block into one transfer.
+size_t write_some(State& s, size_t bytes) RK_REQUIRES(s.lock) {
+  size_t written = 0;
+  while (written < bytes) {
+    Buf* oldest = nullptr;
+    for (Buf& b : s.dirty) {
+      if (!(b.flags & Buf::kHeld) && b.write_error == 0) {
+        oldest = &b;
+        break;
+      }
+    }
+    if (oldest == nullptr) break;
+    Result<size_t> r = write_cluster(s, *oldest);
+    if (!r.ok()) continue;  // marked with its error: skipped by the next round
+    written += r.value();
+  }
+  return written;
+}
+
+
+// --- the flusher --------------------------------------------------------------------------
+
+void flusher_main(void* arg) {
+  State& s = *static_cast<State*>(arg);
+  kern::MutexGuard g(s.lock);
+  while (!s.stopping) {
+    (void)s.flusher_wake.wait_for(s.lock, kFlushPeriodNs);
+    if (s.stopping) break;
+    const int64_t now = s.kernel.uptime_ns();
+    for (;;) {
+      Buf* old = nullptr;
+      for (Buf& b : s.dirty) {
+        if (now - b.dirtied_ns < kDirtyExpireNs) break;  // the list is oldest first
+        if (!(b.flags & Buf::kHeld) && b.write_error == 0) {
+          old = &b;
+          break;
+        }
+      }
+      if (old == nullptr || s.stopping) break;
+      (void)write_cluster(s, *old);
+    }
+  }
+}
+
+void start_flusher(State& s) RK_REQUIRES(s.lock) {
+  if (s.flusher != nullptr || s.flusher_starting || s.stopping) return;
+  s.flusher_starting = true;  // one starter: the others go on without waiting for it
+  s.lock.unlock();
+  Result<kern::KThread*> t = kern::kthread_create(s.kernel, "bufflush", flusher_main, &s, true);
+  s.lock.lock();
+  s.flusher_starting = false;
+  if (!t.ok()) return;  // written back by sync and under pressure only; tried again later
+  s.flusher = t.value();
+  s.flusher_started.broadcast();
+}
+
 }  // namespace
 
 // --- BufRef --------------------------------------------------------------------------------
@@ -153,7 +262,7 @@ void BufRef::mark_dirty() {
   State& s = *buf_->cache;
   kern::MutexGuard g(s.lock);
   set_dirty(s, *buf_);
-  if (s.flusher == nullptr) State::Cache(s).start_flusher();
+  if (s.flusher == nullptr) start_flusher(s);
 }
 
 void BufRef::forget() {
@@ -224,86 +333,9 @@ size_t BufCache::reclaim(size_t want, bool write) {
     b = next;
   }
   if (write && freed < want && !s.dirty.empty()) {
-    (void)write_some(want - freed);
+    (void)write_some(s, want - freed);
   }
   return freed;
-}
-
-// Writes back dirty blocks, oldest first, until `bytes` were written or none is left that
-// nobody holds. Each write gathers the neighbours of the oldest block into one transfer.
-size_t BufCache::write_some(size_t bytes) {
-  s_->lock.assert_held();
-  State& s = *s_;
-  size_t written = 0;
-  while (written < bytes) {
-    Buf* oldest = nullptr;
-    for (Buf& b : s.dirty) {
-      if (!(b.flags & Buf::kHeld) && b.write_error == 0) {
-        oldest = &b;
-        break;
-      }
-    }
-    if (oldest == nullptr) break;
-    Result<size_t> r = write_cluster(*oldest, nullptr);
-    if (!r.ok()) continue;  // marked with its error: skipped by the next round
-    written += r.value();
-  }
-  return written;
-}
-
-// Writes b (dirty, not held) and the dirty, unheld blocks around it on the same device in one
-// transfer; the bytes written. `only` restricts the cluster to one device's blocks (or any).
-Result<size_t> BufCache::write_cluster(Buf& b, const BlockDevice* only) {
-  s_->lock.assert_held();
-  State& s = *s_;
-  (void)only;
-  Buf* run[kMaxCluster];
-  uint32_t count = 0;
-  // Back to where the dirty run starts, then forwards.
-  uint64_t first = b.blkno;
-  size_t bytes = 0;
-  while (first > 0 && count + 1 < kMaxCluster / 2) {
-    Buf* p = lookup(s, *b.dev, (first - 1) * b.size);
-    if (p == nullptr || p->size != b.size || (p->flags & (Buf::kHeld | Buf::kGone)) ||
-        !(p->flags & Buf::kDirty) || p->write_error != 0)
-      break;
-    --first;
-    ++count;
-  }
-  count = 0;
-  for (uint64_t n = first; count < kMaxCluster && bytes < kMaxClusterBytes; ++n) {
-    Buf* p = n == b.blkno ? &b : lookup(s, *b.dev, n * b.size);
-    if (p == nullptr || p->size != b.size || (p->flags & (Buf::kHeld | Buf::kGone)) ||
-        !(p->flags & Buf::kDirty) || p->write_error != 0)
-      break;
-    run[count++] = p;
-    bytes += p->size;
-  }
-  // Hold them for the transfer: nobody changes them meanwhile.
-  size_t total = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    run[i]->flags |= Buf::kHeld;
-    s.lru.remove(*run[i]);
-    total += run[i]->size;
-  }
-  s.lock.unlock();
-  Result<void> r = write_run(run, count);
-  s.lock.lock();
-  s.stats.writes += 1;
-  for (uint32_t i = 0; i < count; ++i) {
-    Buf& p = *run[i];
-    if (r.ok()) set_clean(s, p);
-    else p.write_error = EIO;
-    p.flags &= ~Buf::kHeld;
-    s.lru.push_back(p);
-  }
-  s.released.broadcast();
-  if (!r.ok()) {
-    s.kernel.log().log(kern::LogLevel::kErr, "%s: write of %u blocks at %llu failed",
-                       b.dev->name(), count, static_cast<unsigned long long>(run[0]->offset));
-    return r.error();
-  }
-  return total;
 }
 
 Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32_t size,
@@ -327,7 +359,7 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
         // Another size at the same place (the caller changed its block size): write it back
         // and drop it, then start again.
         if (b->flags & Buf::kDirty) {
-          Result<size_t> w = write_cluster(*b, nullptr);
+          Result<size_t> w = write_cluster(s, *b);
           if (!w.ok()) {
             s.lock.unlock();
             return w.error();
@@ -361,8 +393,9 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
     if (spare == nullptr) {
       // Room first: within the cache's share, giving back the oldest clean blocks.
       if (s.stats.bytes + size > s.limit) {
+        const size_t want = s.stats.bytes + size - s.limit + 16 * size;
         s.lock.unlock();
-        reclaim(s.stats.bytes + size - s.limit + 16 * size, true);
+        reclaim(want, true);
         s.lock.lock();
       }
       grow_hash(s);
@@ -493,7 +526,7 @@ void BufRef::release() {
   s.released.broadcast();
   // Too much dirty data: whoever adds to it writes the oldest back (Linux's balance_dirty_pages).
   if (s.stats.dirty_bytes > s.limit / 2) {
-    State::Cache(s).write_some(s.stats.dirty_bytes - s.limit / 4);
+    write_some(s, s.stats.dirty_bytes - s.limit / 4);
   }
 }
 
@@ -521,7 +554,7 @@ Result<void> BufCache::sync(BlockDevice& dev) {
         s.released.wait(s.lock);  // someone is changing a dirty block: write it after them
         continue;
       }
-      if (!write_cluster(*next, &dev).ok()) failed = true;
+      if (!write_cluster(s, *next).ok()) failed = true;
     }
   }
   Result<void> f = dev.flush();
@@ -579,45 +612,6 @@ void BufCache::invalidate(BlockDevice& dev) {
     }
     if (!waited) break;
   }
-}
-
-// --- the flusher ---------------------------------------------------------------------------
-
-void BufCache::flusher_main(void* arg) {
-  auto& cache = *static_cast<BufCache*>(arg);
-  State& s = *cache.s_;
-  kern::MutexGuard g(s.lock);
-  while (!s.stopping) {
-    (void)s.flusher_wake.wait_for(s.lock, kFlushPeriodNs);
-    if (s.stopping) break;
-    const int64_t now = s.kernel.uptime_ns();
-    for (;;) {
-      Buf* old = nullptr;
-      for (Buf& b : s.dirty) {
-        if (now - b.dirtied_ns < kDirtyExpireNs) break;  // the list is oldest first
-        if (!(b.flags & Buf::kHeld) && b.write_error == 0) {
-          old = &b;
-          break;
-        }
-      }
-      if (old == nullptr || s.stopping) break;
-      (void)cache.write_cluster(*old, nullptr);
-    }
-  }
-}
-
-void BufCache::start_flusher() {
-  s_->lock.assert_held();
-  State& s = *s_;
-  if (s.flusher != nullptr || s.flusher_starting || s.stopping) return;
-  s.flusher_starting = true;  // one starter: the others go on without waiting for it
-  s.lock.unlock();
-  Result<kern::KThread*> t = kern::kthread_create(kernel_, "bufflush", flusher_main, this, true);
-  s.lock.lock();
-  s.flusher_starting = false;
-  if (!t.ok()) return;  // written back by sync and under pressure only; tried again later
-  s.flusher = t.value();
-  s.flusher_started.broadcast();
 }
 
 void BufCache::shutdown() {

@@ -122,10 +122,6 @@ class BufCache {
   friend class BufRef;
   Result<BufRef> lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32_t size, bool* fresh);
   size_t reclaim(size_t want, bool write);
-  size_t write_some(size_t bytes);
-  Result<size_t> write_cluster(Buf& b, const BlockDevice* only);
-  void start_flusher();
-  static void flusher_main(void* arg);
 
   kern::Kernel& kernel_;
   State* s_ = nullptr;

@@ -1,5 +1,6 @@
 #include "vfs/memfs/account.h"
 
+#include "kern/kernel.h"
 #include "kern/lib/string.h"
 #include "kern/panic.h"
 
@@ -111,6 +112,16 @@ Result<void> MemAccount::set_limits(uint64_t max_bytes, uint64_t max_inodes) {
   max_bytes_.store(max_bytes, std::memory_order_relaxed);
   max_inodes_.store(max_inodes, std::memory_order_relaxed);
   return ok();
+}
+
+}  // namespace rk::vfs
+
+namespace rk::vfs {
+
+void MemAccount::free_deferred(void* p, size_t n) {
+  if (p == nullptr) return;
+  uncharge(n);
+  kmem_.kernel().epoch().retire_free(p, n);
 }
 
 }  // namespace rk::vfs

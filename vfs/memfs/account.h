@@ -38,6 +38,9 @@ class MemAccount {
   Result<void*> alloc(size_t n, size_t align = 0);
   Result<void*> zalloc(size_t n, size_t align = 0);
   void free(void* p, size_t n);
+  // As free, for memory lock-free readers may still be looking at (kern/epoch.h): the charge
+  // goes now, the memory once they are gone.
+  void free_deferred(void* p, size_t n);
 
   // Constructs a T in charged metadata memory. ENOSPC.
   template <typename T, typename... Args>

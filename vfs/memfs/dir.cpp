@@ -33,6 +33,11 @@ Result<void> check_name(std::string_view name) {
 
 // --- entries ------------------------------------------------------------------------------
 
+void Dirent::set_node(RefPtr<MemNode> n) {
+  rcu_node.store(n.get(), std::memory_order_release);
+  node = std::move(n);
+}
+
 Result<Dirent*> MemNode::new_dirent(std::string_view name, MemNode& node) {
   RK_TRY(check_name(name));
   void* mem = RK_TRY(fs_->account().alloc(Dirent::alloc_size(name.size()), alignof(Dirent)));
@@ -40,7 +45,7 @@ Result<Dirent*> MemNode::new_dirent(std::string_view name, MemNode& node) {
   e->name_len = static_cast<uint32_t>(name.size());
   mem_copy(e->name_buf(), name.data(), name.size());
   e->hash = DirTable::hash_name(name);
-  e->node = RefPtr<MemNode>(&node);
+  e->set_node(RefPtr<MemNode>(&node));
   return e;
 }
 
@@ -49,7 +54,7 @@ void MemNode::free_dirent(MemAccount& acct, Dirent* e) {
   RefPtr<MemNode> node = std::move(e->node);
   size_t size = e->alloc_size();
   e->~Dirent();
-  acct.free(e, size);
+  acct.free_deferred(e, size);  // lock-free lookups may still be reading it
 }
 
 void MemNode::set_parent(MemNode* p) {

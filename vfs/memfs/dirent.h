@@ -2,8 +2,13 @@
 // only grows, which is what readdir's cookies are made of, so a cookie stays valid whatever is
 // inserted or removed meanwhile) and a hash table by name for lookups.
 //
-// Not locked: its directory's vnode lock guards it (shared for find/seek, exclusive for
-// changes). The readdir hint is atomic because concurrent readers all update it.
+// Its directory's vnode lock guards it (shared for find/seek, exclusive for changes). Besides,
+// find_rcu reads the hash table with no lock at all inside an epoch section (kern/epoch.h), for
+// the path walk's fast path: the table and chain links are atomics, published with release
+// stores, and entries and old tables are freed only after a grace period. Such a reader may miss
+// an entry that moves meanwhile (rename, rehash) and must then ask again with the lock; what it
+// finds was in the directory during its section. The readdir hint is atomic because concurrent
+// readers all update it.
 #pragma once
 
 #include <atomic>
@@ -24,11 +29,14 @@ class MemNode;
 // reference to its node: a node lives while some directory names it or someone else holds it.
 struct Dirent {
   ListNode<Dirent> link;      // in DirTable::list_, in seq order
-  Dirent* hash_next = nullptr;
+  std::atomic<Dirent*> hash_next{nullptr};
   uint64_t seq = 0;           // set by DirTable::insert
   uint32_t hash = 0;
   uint32_t name_len = 0;
-  RefPtr<MemNode> node;
+  RefPtr<MemNode> node;       // change it with set_node (find_rcu reads the mirror)
+  std::atomic<MemNode*> rcu_node{nullptr};
+
+  void set_node(RefPtr<MemNode> n);  // dir.cpp
 
   static size_t alloc_size(size_t name_len) { return sizeof(Dirent) + name_len; }
   size_t alloc_size() const { return alloc_size(name_len); }
@@ -52,12 +60,16 @@ class DirTable {
 
   size_t size() const { return list_.size(); }
   Dirent* find(std::string_view name) const;
+  // find without the lock, inside an epoch section: the entry's node, or nullptr (absent, or
+  // missed while it moved).
+  MemNode* find_rcu(std::string_view name) const;
   // Room for one more entry (the hash table may grow): ENOSPC. After it, insert cannot fail.
   Result<void> reserve_one();
   // Links e (its name and hash set) with the next sequence number.
   void insert(Dirent& e);
   void remove(Dirent& e);
   Dirent* pop_front();  // unlinks and returns the oldest entry (teardown)
+  void release() { drop_table(); }  // the entries are gone: the table's memory too
 
   // The first entry with seq >= seq (nullptr: none), remembering where readers stand so that
   // reading a directory in order costs O(1) per call.
@@ -67,14 +79,27 @@ class DirTable {
 
  private:
   using List = IntrusiveList<Dirent, &Dirent::link>;
-  Dirent** bucket(uint32_t hash) const { return &buckets_[hash & (nbuckets_ - 1)]; }
+  // The hash table: its size and slots in one allocation, published by one pointer.
+  struct Buckets {
+    size_t n;  // a power of two
+    std::atomic<Dirent*> slot[1];  // n of them
+    static size_t bytes(size_t n) { return sizeof(Buckets) + (n - 1) * sizeof(slot[0]); }
+  };
+  std::atomic<Dirent*>& bucket(uint32_t hash) const {
+    Buckets* b = table_.load(std::memory_order_relaxed);
+    return b->slot[hash & (b->n - 1)];
+  }
+  size_t nbuckets() const {
+    Buckets* b = table_.load(std::memory_order_relaxed);
+    return b == nullptr ? 0 : b->n;
+  }
   void rehash(size_t n);  // to n buckets, if they can be had
   void unhash(Dirent& e);
+  void drop_table();
 
   MemAccount& acct_;  // the file system's; outlives its directories
   List list_;
-  Dirent** buckets_ = nullptr;
-  size_t nbuckets_ = 0;  // a power of two, or 0
+  std::atomic<Buckets*> table_{nullptr};
   uint64_t next_seq_ = kFirstSeq;
   std::atomic<Dirent*> hint_{nullptr};  // a linked entry, or nullptr
 };

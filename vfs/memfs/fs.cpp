@@ -32,6 +32,7 @@ Result<Ref<MemFs>> MemFs::create(kern::Kernel& k, Mount& m, const MemFsOptions& 
   if (!made.ok()) return Errno::kNoMem;
   Ref<MemNode> root = std::move(made).value();
   kern::MutexGuard g(fs->root_lock_);
+  fs->root_rcu_.store(root.get(), std::memory_order_release);
   fs->root_ = std::move(root);
   return fs;
 }
@@ -50,6 +51,10 @@ void MemFs::release_last() {
 Timespec MemFs::now() const {
   int64_t ns = kernel_.hyp().wall_ns();
   return {ns / 1000000000, ns % 1000000000};
+}
+
+Vnode* MemFs::root_rcu() {
+  return root_rcu_.load(std::memory_order_acquire);  // MemNode derives from Vnode
 }
 
 Ref<Vnode> MemFs::root() {
@@ -136,6 +141,7 @@ Result<void> MemFs::unmount(bool force) {
   RefPtr<MemNode> root;
   {
     kern::MutexGuard g(root_lock_);
+    root_rcu_.store(nullptr, std::memory_order_release);
     root = std::move(root_);
   }
   if (!root) return ok();  // already

@@ -30,6 +30,7 @@ class MemFs final : public FileSystem {
   // The root directory. After unmount: an empty, removed directory standing in for it (made
   // anew each time; the old root lives on only for those who hold it).
   Ref<Vnode> root() override RK_EXCLUDES(root_lock_);
+  Vnode* root_rcu() override;
   Result<void> statfs(StatFs& st) override;
   // Frees the whole tree. Nodes held elsewhere (open files, working directories) stay valid,
   // unlinked, until their last reference. Takes each directory's vnode lock in turn: the caller
@@ -67,6 +68,7 @@ class MemFs final : public FileSystem {
 
   kern::Mutex root_lock_;
   RefPtr<MemNode> root_ RK_GUARDED_BY(root_lock_);  // until unmount
+  std::atomic<MemNode*> root_rcu_{nullptr};          // root_, for lock-free readers
 
   kern::Mutex drain_lock_;  // a leaf
   MemNode* dying_ RK_GUARDED_BY(drain_lock_) = nullptr;  // to free, through dying_next_

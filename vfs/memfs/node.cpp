@@ -21,9 +21,24 @@ MemNode::MemNode(MemFs& fs, VType type, uint64_t ino, uint32_t mode, uint32_t ui
 }
 
 MemNode::~MemNode() {
+  // release_storage has run (destroy); pages_ and entries_ are empty.
+}
+
+void MemNode::release_storage() {
   MemAccount& acct = fs_->account();
   if (target_ != nullptr) acct.free(target_, target_len_);
-  // pages_ and entries_ give their memory back as members; the node's own bytes and inode:
+  target_ = nullptr;
+  {
+    kern::WriteGuard g(lock());  // nobody else has the node: for the analysis
+    pages_.free_range(0, kNoPage);
+    entries_.release();
+  }
+  RefPtr<MemNode> parent;  // a removed directory's last parent: it may go now too
+  {
+    kern::MutexGuard g(meta_);
+    parent = std::move(old_parent_);
+  }
+  // The node's own bytes and inode are the file system's again now; the memory follows later.
   acct.uncharge(sizeof(MemNode));
   acct.put_inode();
 }
@@ -72,9 +87,17 @@ void MemNode::inactive() {
 }
 
 void MemNode::destroy() {
-  kern::Kmem& km = kernel().kmem();
-  this->~MemNode();
-  km.free(this, sizeof(MemNode));
+  release_storage();
+  // Lock-free lookups (the path walk's fast path) may still be looking at the node: its memory
+  // goes once they are done.
+  kernel().epoch().retire(
+      [](void* arg) {
+        auto* n = static_cast<MemNode*>(arg);
+        kern::Kmem& km = n->kernel().kmem();
+        n->~MemNode();
+        km.free(n, sizeof(MemNode));
+      },
+      this);
 }
 
 Timespec MemNode::now() const { return fs_->now(); }

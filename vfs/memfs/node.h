@@ -57,6 +57,10 @@ class MemNode final : public Vnode {
   uint64_t ino() const { return ino_; }
 
   // --- directories (dir.cpp, rename.cpp) ---------------------------------------------------
+  Vnode* lookup_rcu(std::string_view name) override RK_NO_THREAD_SAFETY_ANALYSIS {
+    if (!is_dir()) return nullptr;
+    return entries_.find_rcu(name);
+  }
   Result<Ref<Vnode>> lookup(std::string_view name) override RK_REQUIRES_SHARED(lock());
   Result<Ref<Vnode>> create(std::string_view name, VType type, uint32_t mode, uint32_t uid,
                             uint32_t gid, uint64_t rdev) override RK_REQUIRES(lock());
@@ -99,7 +103,8 @@ class MemNode final : public Vnode {
           uint64_t rdev, Timespec now);
   ~MemNode() override;
   friend class MemFs;  // free_node
-  void destroy();      // the destructor, and the memory
+  void destroy();      // storage now, the destructor and the memory after a grace period
+  void release_storage();
 
   // The VFS holds the lock of every node an operation is specified to need (vnode.h); this
   // tells the analysis so for a node other than `this` (rename's target directory).

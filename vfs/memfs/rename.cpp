@@ -40,7 +40,9 @@ Result<void> MemNode::rename(std::string_view name, Vnode& node, Vnode& to_dir,
   const Timespec t = now();
 
   if (exchange) {
-    std::swap(e->node, te->node);
+    RefPtr<MemNode> mine = std::move(e->node);
+    e->set_node(std::move(te->node));
+    te->set_node(std::move(mine));
     int into_to = 0;  // directories that now live in `to` instead of `this`
     if (to != this) into_to = (n.is_dir() ? 1 : 0) - (r->is_dir() ? 1 : 0);
     touch_dir(t, -into_to);
@@ -59,7 +61,7 @@ Result<void> MemNode::rename(std::string_view name, Vnode& node, Vnode& to_dir,
     else r->drop_link(t);
     // The target entry now names n; to's count of names and of subdirectories stays.
     RefPtr<MemNode> old = std::move(te->node);
-    te->node = RefPtr<MemNode>(&n);
+    te->set_node(RefPtr<MemNode>(&n));
     to->touch_dir(t, 0);
     remove_entry_locked(*e, t);
     if (n.is_dir()) n.set_parent(to);
