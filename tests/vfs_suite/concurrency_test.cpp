@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -51,15 +52,17 @@ class Kernel {
       error_ = std::string(what) + " " + spec.root + ": " + err_name(errno);
       return false;
     };
+    const std::string source = mount_source(spec, &image_);
     (void)((rump_sys_mkdir(spec.root, 0755) == 0 || errno == EEXIST || fail("mkdir")) &&
            (spec.mount_type == nullptr ||
-            rump_sys_mount(spec.mount_type, spec.root, spec.mount_type, 0, spec.mount_data) == 0 ||
+            rump_sys_mount(source.c_str(), spec.root, spec.mount_type, 0, spec.mount_data) == 0 ||
             fail("mount")));
   }
   ~Kernel() {
     if (k_ == nullptr) return;
     rump_kernel_switch(nullptr);
     rump_kernel_destroy(k_);
+    if (!image_.empty()) unlink(image_.c_str());
   }
   rump_kernel* get() const { return k_; }
   const std::string& error() const { return error_; }
@@ -69,6 +72,7 @@ class Kernel {
   const FileSystemSpec& spec_;
   rump_kernel* k_ = nullptr;
   std::string error_;
+  std::string image_;  // the disk image of a file system with mkfs
 };
 
 // Every path the workers use: /c/dK/nI and /c/dK/nI/nJ.

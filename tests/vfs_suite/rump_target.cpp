@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "rump/rump.h"
@@ -40,11 +43,20 @@ class RumpTarget final : public Fs {
           std::string(spec.name) + " setup: " + what + " " + spec.root + ": " + errno_str(errno);
       return false;
     };
+    std::string source = mount_source(spec, &image_);
+    if (spec.mkfs != nullptr && source.empty()) {
+      setup_error_ = std::string(spec.name) + " setup: " + spec.mkfs + " failed";
+      return;
+    }
     bool ok =
         (rump_sys_mkdir(spec.root, 0755) == 0 || errno == EEXIST || fail("mkdir")) &&
         (spec.mount_type == nullptr ||
-         rump_sys_mount(spec.mount_type, spec.root, spec.mount_type, 0, spec.mount_data) == 0 ||
+         rump_sys_mount(source.c_str(), spec.root, spec.mount_type, 0, spec.mount_data) == 0 ||
          fail("mount")) &&
+        // A fresh ext2 has lost+found; the tests expect an empty directory.
+        (spec.mkfs == nullptr ||
+         rump_sys_rmdir((std::string(spec.root) + "/lost+found").c_str()) == 0 ||
+         fail("rmdir lost+found")) &&
         (rump_sys_chmod(spec.root, 0755) == 0 || fail("chmod")) &&
         (rump_sys_chdir(spec.root) == 0 || fail("chdir"));
     if (ok) root_ = spec.root;
@@ -61,6 +73,7 @@ class RumpTarget final : public Fs {
     rump_pub_lwproc_switch(nullptr);
     rump_kernel_switch(nullptr);
     rump_kernel_destroy(k_);
+    if (!image_.empty()) ::unlink(image_.c_str());
   }
 
   bool privileged() const override { return true; }
@@ -219,9 +232,24 @@ class RumpTarget final : public Fs {
 
   rump_kernel* k_ = nullptr;
   std::vector<struct lwp*> procs_;  // by process id; null once ended
+  std::string image_;               // the disk image of a file system with mkfs
 };
 
 }  // namespace
+
+std::string mount_source(const FileSystemSpec& spec, std::string* image) {
+  if (spec.mkfs == nullptr) return spec.mount_type != nullptr ? spec.mount_type : "";
+  char tmpl[] = "/tmp/rk-suite-disk-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) return "";
+  close(fd);
+  *image = tmpl;
+  std::string cmd = std::string(spec.mkfs) + " '" + *image + "' 64M >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0 ||
+      rump_pub_etfs_register("/dev/suite_disk", image->c_str(), RUMP_ETFS_BLK) != 0)
+    return "";
+  return "/dev/suite_disk";
+}
 
 std::unique_ptr<Fs> make_rump_target(const FileSystemSpec& fs, const char* params) {
   return std::make_unique<RumpTarget>(fs, params);

@@ -52,15 +52,24 @@ struct FileSystemSpec {
   const char* mount_type;  // nullptr: the kernel's root file system (rumpfs)
   const char* mount_data;  // mount(2)'s data argument
   const char* root;        // the directory the tests run in
+  // A host command that makes a fresh disk image (its path and size appended) to mount from,
+  // registered as a block device; nullptr: mount_type needs no device.
+  const char* mkfs = nullptr;
 };
 
 // Adding a file system to every VFS test is one line here.
 inline constexpr std::array kFileSystems = {
     FileSystemSpec{"rumpfs", nullptr, nullptr, "/suite"},
     FileSystemSpec{"tmpfs", "tmpfs", "size=64m", "/mnt"},
+    FileSystemSpec{"ext2", "ext2", nullptr, "/mnt", "mke2fs -q -F -t ext2 -b 4096"},
 };
 
 inline constexpr const char* kHost = "host";
+
+// What to mount spec from in the current kernel: for a file system on a disk (mkfs), a fresh
+// image made by the host's tool, registered as a block device (its host path in *image, for the
+// caller to remove); "" on failure.
+std::string mount_source(const FileSystemSpec& spec, std::string* image);
 
 // "host" followed by the names in kFileSystems.
 std::vector<std::string> all_targets();
