@@ -483,11 +483,15 @@ void BufCache::read_ahead(BlockDevice& dev, uint64_t blkno, uint32_t size, uint3
   for (uint32_t i = 0; i < count; ++i) {
     const uint64_t n = blkno + i;
     if (n >= dev.size() / size) return;
+    bool full;
     {
       kern::MutexGuard g(s.lock);
       if (lookup(s, dev, n * size) != nullptr) continue;
-      if (s.stats.bytes + size > s.limit) return;  // no room to speculate
+      full = s.stats.bytes + size > s.limit;
     }
+    // A full cache makes room from its oldest clean blocks (a sequential reader's own, long
+    // read); with nothing clean to give, speculation stops.
+    if (full && reclaim(size_t{size} * (count - i), false) < size) return;
     bool fresh = false;
     Result<BufRef> r = lookup_or_make(dev, n, size, &fresh);
     if (!r.ok()) return;
