@@ -1,11 +1,12 @@
-// rump_sys_*: C entry points into the system call table of the thread's current kernel.
+// rump_sys_*: C entry points into the system call table. The same wrappers serve librump
+// (calls into the thread's current kernel, api/syscall_local.cpp) and librumpclient (calls to a
+// rump_server, sysproxy/client_call.cpp): each library brings its own invoke_syscall.
 #include <cstdarg>
 #include <cstdint>
 #include <type_traits>
 
-#include "api/current.h"
+#include "api/syscall_backend.h"
 #include "kern/abi/linux.h"
-#include "kern/entry.h"
 #include "rump/rump_syscalls.h"
 
 namespace rk::api {
@@ -18,15 +19,10 @@ uint64_t arg(T v) {
   else return static_cast<uint64_t>(v);
 }
 
-// Linux's convention: results from -4095 to -1 are negated errnos.
 template <typename... A>
 long call(unsigned nr, A... a) {
-  kern::Kernel* k = current_kernel();
-  if (k == nullptr) return fail(nullptr, to_int(Errno::kNxio));
   kern::SyscallArgs args = {{arg(a)...}};
-  int64_t r = kern::syscall_enter(*k, nr, args);
-  if (r < 0 && r >= -4095) return fail(k, static_cast<int>(-r));
-  return static_cast<long>(r);
+  return invoke_syscall(nr, args);
 }
 
 }  // namespace
@@ -38,8 +34,9 @@ using namespace rk::abi;
 extern "C" {
 
 long rump_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
-  if (nr < 0) return rk::api::fail(rk::api::current_kernel(), rk::to_int(rk::Errno::kNoSys));
-  return call(static_cast<unsigned>(nr), a0, a1, a2, a3, a4, a5);
+  // A negative number is no call's (kern::kSyscallMax and above answer ENOSYS).
+  unsigned n = nr < 0 || nr > 0xffff ? 0xffffu : static_cast<unsigned>(nr);
+  return call(n, a0, a1, a2, a3, a4, a5);
 }
 
 pid_t rump_sys_getpid(void) { return static_cast<pid_t>(call(kSysGetpid)); }

@@ -33,6 +33,7 @@ void run_memory(Context& ctx);      // bench_memory.cpp
 void run_scaling(Context& ctx);     // bench_scaling.cpp
 void run_contention(Context& ctx);  // bench_contention.cpp
 void run_vfs(Context& ctx);         // bench_vfs.cpp
+void run_remote(Context& ctx);      // bench_remote.cpp
 
 // Creates and destroys `n` kernels in turn and returns the mean cost of each step; nullopt, with
 // an error reported, if a kernel cannot be created.

@@ -32,6 +32,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"scaling", "1000 kernels in one process", run_scaling},
     {"contention", "getpid from 2 and 8 threads on a 2-CPU kernel vs the host", run_contention},
     {"vfs", "stat, small files, 256 MiB streaming in tmpfs vs the host's tmpfs", run_vfs},
+    {"remote", "remote getpid/pwrite/stat (sysproxy) vs a unix-socket ping-pong", run_remote},
 };
 
 bool selected(const Benchmark& b, const std::string& filter) {
