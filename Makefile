@@ -1,5 +1,6 @@
 # The front door. See README.md.
-#   make run      build and run the tour: boots kernels and shows what works
+#   make run      build, then start rump_allserver on unix://rump.sock with a demo disk mounted
+#   make tour     build and run the tour of the C API: boots kernels and shows what works
 #   make test     install what the tests need, build with sanitizers, run every test
 #   make bench    build Release and run the benchmarks
 #   make install  PREFIX=/usr/local (default)
@@ -9,7 +10,7 @@ JOBS ?= $(shell nproc)
 BUILD := build
 CMAKE_GEN := -G Ninja
 
-.PHONY: all run test bench install deps build-dev build-asan build-tsan build-release fuzz clean
+.PHONY: all run tour test bench install deps build-dev build-asan build-tsan build-release fuzz clean
 
 all: build-dev
 
@@ -21,6 +22,9 @@ build-dev: deps
 	ninja -C $(BUILD)/run -j$(JOBS)
 
 run: build-dev
+	scripts/run_demo.sh $(BUILD)/run
+
+tour: build-dev
 	$(BUILD)/run/bin/rump_tour
 
 # Every test under AddressSanitizer + UndefinedBehaviorSanitizer; the concurrency tests again
