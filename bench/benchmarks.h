@@ -34,6 +34,7 @@ void run_scaling(Context& ctx);     // bench_scaling.cpp
 void run_contention(Context& ctx);  // bench_contention.cpp
 void run_vfs(Context& ctx);         // bench_vfs.cpp
 void run_remote(Context& ctx);      // bench_remote.cpp
+void run_fsu(Context& ctx);         // bench_fsu.cpp
 
 // Creates and destroys `n` kernels in turn and returns the mean cost of each step; nullopt, with
 // an error reported, if a kernel cannot be created.

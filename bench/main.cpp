@@ -33,6 +33,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"contention", "getpid from 2 and 8 threads on a 2-CPU kernel vs the host", run_contention},
     {"vfs", "stat, small files, 256 MiB streaming in tmpfs vs the host's tmpfs", run_vfs},
     {"remote", "remote getpid/pwrite/stat (sysproxy) vs a unix-socket ping-pong", run_remote},
+    {"fsu", "fsu_put/get of 1 GiB and fsu_ls -lR of 20,000 files vs debugfs, e2cp, cat", run_fsu},
 };
 
 bool selected(const Benchmark& b, const std::string& filter) {

@@ -37,7 +37,6 @@ struct Buf {
   // (which cannot take kernel locks), waited for by whoever holds the block next.
   std::atomic<uint32_t> io{0};
   std::atomic<int> io_error{0};
-  Bio bio;
 
   Buf* hash_next = nullptr;
   ListNode<Buf> lru;    // in State::lru while not held (clean or dirty), oldest use first

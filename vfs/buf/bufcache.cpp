@@ -116,14 +116,6 @@ void wait_io(State& s, Buf& b) {
   while (b.io.load(std::memory_order_acquire) != 0) s.kernel.sleepq().park(b.io, 1, -1);
 }
 
-void read_ahead_done(Bio& bio) {
-  Buf& b = *static_cast<Buf*>(bio.arg);
-  b.io_error.store(bio.error, std::memory_order_relaxed);
-  kern::Kernel& k = b.cache->kernel;
-  const void* addr = &b.io;
-  b.io.store(0, std::memory_order_release);
-  k.sleepq().wake_all(addr);
-}
 
 // Writes `count` held, dirty blocks that follow each other on one device, in one transfer.
 Result<void> write_run(Buf* const* run, uint32_t count) {
@@ -339,7 +331,7 @@ size_t BufCache::reclaim(size_t want, bool write) {
 }
 
 Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32_t size,
-                                        bool* fresh) {
+                                        bool* fresh, bool wait) {
   if (!valid_size(size)) return Errno::kInval;
   if (blkno >= dev.size() / size) return Errno::kInval;
   State& s = *s_;
@@ -352,6 +344,14 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
     Buf* b = lookup(s, dev, offset);
     if (b != nullptr) {
       if (b->flags & Buf::kHeld) {
+        if (!wait) {
+          s.lock.unlock();
+          if (spare != nullptr) {
+            km.free(spare_data, size);
+            km.destroy(spare);
+          }
+          return Errno::kAgain;
+        }
         s.released.wait(s.lock);
         continue;
       }
@@ -477,43 +477,108 @@ Result<BufRef> BufCache::get(BlockDevice& dev, uint64_t blkno, uint32_t size) {
   return ref;
 }
 
+namespace {
+
+// Consecutive blocks read ahead in one transfer; freed by its completion.
+struct ReadAheadRun {
+  static constexpr uint32_t kMax = 64;
+  Bio bio;
+  kern::Kmem* kmem = nullptr;
+  uint32_t count = 0;
+  Buf* bufs[kMax];
+  kern::IoVec iov[kMax];
+};
+
+void read_ahead_run_done(Bio& bio) {
+  auto* run = static_cast<ReadAheadRun*>(bio.arg);
+  for (uint32_t i = 0; i < run->count; ++i) {
+    Buf& b = *run->bufs[i];
+    b.io_error.store(bio.error, std::memory_order_relaxed);
+    kern::Kernel& k = b.cache->kernel;
+    const void* addr = &b.io;
+    b.io.store(0, std::memory_order_release);  // b may be taken and freed from here on
+    k.sleepq().wake_all(addr);
+  }
+  run->kmem->free(run, sizeof(ReadAheadRun));
+}
+
+}  // namespace
+
 void BufCache::read_ahead(BlockDevice& dev, uint64_t blkno, uint32_t size, uint32_t count) {
   if (!valid_size(size)) return;
   State& s = *s_;
+  kern::Kmem& km = kernel_.kmem();
+  ReadAheadRun* run = nullptr;
+  // Sends the run gathered so far as one transfer.
+  auto submit = [&] {
+    if (run == nullptr) return;
+    if (run->count == 0) {
+      km.free(run, sizeof(ReadAheadRun));
+    } else {
+      run->bio.op = Bio::Op::kRead;
+      run->bio.offset = run->bufs[0]->offset;
+      run->bio.iov = run->iov;
+      run->bio.iovcnt = run->count;
+      run->bio.len = size_t{run->count} * size;
+      run->bio.done = read_ahead_run_done;
+      run->bio.arg = run;
+      dev.submit(run->bio);
+    }
+    run = nullptr;
+  };
   for (uint32_t i = 0; i < count; ++i) {
     const uint64_t n = blkno + i;
-    if (n >= dev.size() / size) return;
+    if (n >= dev.size() / size) break;
     bool full;
+    bool cached;
     {
       kern::MutexGuard g(s.lock);
-      if (lookup(s, dev, n * size) != nullptr) continue;
+      cached = lookup(s, dev, n * size) != nullptr;
       full = s.stats.bytes + size > s.limit;
+    }
+    if (cached) {
+      submit();  // a run is consecutive blocks
+      continue;
     }
     // A full cache makes room from its oldest clean blocks (a sequential reader's own, long
     // read); with nothing clean to give, speculation stops.
-    if (full && reclaim(size_t{size} * (count - i), false) < size) return;
+    if (full && reclaim(size_t{size} * (count - i), false) < size) break;
+    // Never wait for a block someone holds while blocks of ours are not submitted yet: the
+    // holder may be waiting for one of them.
     bool fresh = false;
-    Result<BufRef> r = lookup_or_make(dev, n, size, &fresh);
-    if (!r.ok()) return;
+    Result<BufRef> r = lookup_or_make(dev, n, size, &fresh, false);
+    if (!r.ok()) {
+      if (r.error() != Errno::kAgain) break;
+      submit();
+      continue;
+    }
     BufRef ref = std::move(r).value();
-    if (!fresh) continue;
+    if (!fresh) {
+      submit();
+      continue;
+    }
+    if (run == nullptr) {
+      run = km.create<ReadAheadRun>(kern::KmFlags::kNoSleep);
+      if (run == nullptr) {
+        ref.forget();
+        break;
+      }
+      run->kmem = &km;
+    }
     Buf& b = *ref.buf_;
     // The transfer owns the data until it completes; the block is let go now, so a reader can
     // take it and wait for the transfer (wait_io).
-    b.bio = Bio{};
-    b.bio.op = Bio::Op::kRead;
-    b.bio.offset = b.offset;
-    b.bio.data = b.data;
-    b.bio.len = b.size;
-    b.bio.done = read_ahead_done;
-    b.bio.arg = &b;
+    run->bufs[run->count] = &b;
+    run->iov[run->count] = {b.data, b.size};
+    ++run->count;
     b.io.store(1, std::memory_order_release);
     {
       kern::MutexGuard g(s.lock);
       b.flags |= Buf::kValid;  // unless io_error says otherwise when it completes
     }
-    dev.submit(b.bio);
+    if (run->count == ReadAheadRun::kMax) submit();
   }
+  submit();
 }
 
 void BufRef::release() {

@@ -120,7 +120,9 @@ class BufCache {
 
  private:
   friend class BufRef;
-  Result<BufRef> lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32_t size, bool* fresh);
+  // wait false: EAGAIN instead of waiting for a block someone holds.
+  Result<BufRef> lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32_t size, bool* fresh,
+                                bool wait = true);
   size_t reclaim(size_t want, bool write);
 
   kern::Kernel& kernel_;
