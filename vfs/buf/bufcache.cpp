@@ -5,6 +5,7 @@
 #include "kern/kernel.h"
 #include "kern/kmem.h"
 #include "kern/kthread.h"
+#include "kern/lib/string.h"
 #include "kern/log.h"
 #include "kern/sched.h"
 #include "kern/sleepq.h"
@@ -470,7 +471,7 @@ Result<BufRef> BufCache::get(BlockDevice& dev, uint64_t blkno, uint32_t size) {
   Buf& b = *ref.buf_;
   kern::MutexGuard g(s_->lock);
   if (!(b.flags & Buf::kValid) || b.io_error.load(std::memory_order_relaxed) != 0) {
-    for (uint32_t i = 0; i < b.size; ++i) b.data[i] = 0;
+    mem_set(b.data, 0, b.size);
     b.io_error.store(0, std::memory_order_relaxed);
     b.flags |= Buf::kValid;
   }
