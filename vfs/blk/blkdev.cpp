@@ -148,42 +148,33 @@ Result<void> BlockDevice::wait_for(Bio& bio) {
   return ok();
 }
 
-Result<void> BlockDevice::read(uint64_t offset, void* buf, size_t len) {
+Result<void> BlockDevice::transfer(Bio::Op op, uint64_t offset,
+                                   std::span<const kern::IoVec> iov) {
   Bio bio;
-  bio.op = Bio::Op::kRead;
+  bio.op = op;
   bio.offset = offset;
-  bio.data = buf;
-  bio.len = len;
+  bio.iov = iov.data();
+  bio.iovcnt = static_cast<uint32_t>(iov.size());
+  for (const kern::IoVec& v : iov) bio.len += v.len;
   return wait_for(bio);
+}
+
+Result<void> BlockDevice::read(uint64_t offset, void* buf, size_t len) {
+  const kern::IoVec v{buf, len};
+  return transfer(Bio::Op::kRead, offset, {&v, 1});
 }
 
 Result<void> BlockDevice::write(uint64_t offset, const void* buf, size_t len) {
-  Bio bio;
-  bio.op = Bio::Op::kWrite;
-  bio.offset = offset;
-  bio.data = const_cast<void*>(buf);
-  bio.len = len;
-  return wait_for(bio);
+  const kern::IoVec v{const_cast<void*>(buf), len};
+  return transfer(Bio::Op::kWrite, offset, {&v, 1});
 }
 
 Result<void> BlockDevice::readv(uint64_t offset, std::span<const kern::IoVec> iov) {
-  Bio bio;
-  bio.op = Bio::Op::kRead;
-  bio.offset = offset;
-  bio.iov = iov.data();
-  bio.iovcnt = static_cast<uint32_t>(iov.size());
-  for (const kern::IoVec& v : iov) bio.len += v.len;
-  return wait_for(bio);
+  return transfer(Bio::Op::kRead, offset, iov);
 }
 
 Result<void> BlockDevice::writev(uint64_t offset, std::span<const kern::IoVec> iov) {
-  Bio bio;
-  bio.op = Bio::Op::kWrite;
-  bio.offset = offset;
-  bio.iov = iov.data();
-  bio.iovcnt = static_cast<uint32_t>(iov.size());
-  for (const kern::IoVec& v : iov) bio.len += v.len;
-  return wait_for(bio);
+  return transfer(Bio::Op::kWrite, offset, iov);
 }
 
 Result<void> BlockDevice::flush() {

@@ -114,6 +114,7 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   ~BlockDevice();
   static void host_done(void* arg, size_t moved, int error);
   Result<void> wait_for(Bio& bio);
+  Result<void> transfer(Bio::Op op, uint64_t offset, std::span<const kern::IoVec> iov);
   // Claims of a whole disk and its partitions, in the disk's word: kDiskHeld, or the number of
   // partitions held.
   static constexpr uint32_t kDiskHeld = 1u << 31;
