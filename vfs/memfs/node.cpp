@@ -24,20 +24,17 @@ MemNode::~MemNode() {
   // release_storage has run (destroy); pages_ and entries_ are empty.
 }
 
-void MemNode::release_storage() {
+// No locks: the last reference is gone, nothing but lock-free readers (who look at the entry
+// table only, an atomic) can reach the node -- and the thread dropping that reference may hold
+// the node's vnode lock still (a self-deadlock the concurrency test found).
+void MemNode::release_storage() RK_NO_THREAD_SAFETY_ANALYSIS {
   MemAccount& acct = fs_->account();
   if (target_ != nullptr) acct.free(target_, target_len_);
   target_ = nullptr;
-  {
-    kern::WriteGuard g(lock());  // nobody else has the node: for the analysis
-    pages_.free_range(0, kNoPage);
-    entries_.release();
-  }
-  RefPtr<MemNode> parent;  // a removed directory's last parent: it may go now too
-  {
-    kern::MutexGuard g(meta_);
-    parent = std::move(old_parent_);
-  }
+  pages_.free_range(0, kNoPage);
+  entries_.release();
+  // A removed directory's last parent: it may go now too.
+  RefPtr<MemNode> parent = std::move(old_parent_);
   // The node's own bytes and inode are the file system's again now; the memory follows later.
   acct.uncharge(sizeof(MemNode));
   acct.put_inode();
