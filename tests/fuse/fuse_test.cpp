@@ -1,0 +1,486 @@
+// rump_fuse end to end: ext2 images made by mke2fs (and fresh ones) mounted on the host through
+// FUSE, used by ordinary programs (cp -a, tar, find, diff -r, rsync, git), unmounted, then checked
+// by e2fsck -fn; permissions of another host user through allow_other; SIGTERM; the command line.
+//
+// Every test skips, saying why, where /dev/fuse or fusermount3 is missing or mounting is not
+// permitted. rump_fuse runs in the foreground (-f) as a child of the test; the fixture's TearDown
+// unmounts lazily (fusermount3 -u -z) and stops it even when a test failed.
+//
+// Under AddressSanitizer the child inherits ASAN_OPTIONS; nothing needs changing (leaks are
+// checked at its exit too). Set RUMP_FUSE_TEST_KEEP=1 to keep the test's files.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <linux/falloc.h>
+#include <linux/fs.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+const std::string kBin = RUMP_FUSE_BIN;
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string r = "'";
+  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return r + "'";
+}
+
+std::string read_file(const std::string& path) {
+  std::string s;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+    std::fclose(f);
+  }
+  return s;
+}
+
+std::string root_dir() { return testing::TempDir() + "rump_fuse_test_" + std::to_string(::getpid()); }
+
+// Runs a shell line on the host: its standard output, standard error and exit status.
+Outcome sh(const std::string& line) {
+  Outcome r;
+  ::mkdir(root_dir().c_str(), 0755);
+  std::string errfile = root_dir() + "/sh_stderr";
+  FILE* p = ::popen((line + " 2>" + errfile).c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  r.err = read_file(errfile);
+  return r;
+}
+
+bool have(const std::string& prog) { return sh("command -v " + prog + " >/dev/null").status == 0; }
+
+// Everything cp -a keeps, one line a file, sorted (lost+found and directory sizes left out),
+// then the modification times of everything but symbolic links, in whole seconds.
+std::string describe(const std::string& dir) {
+  return sh("cd " + quote(dir) +
+            " && find . -mindepth 1 -path ./lost+found -prune -o -printf '%p %y %m %U %G %n %l\\n' | sort")
+             .out +
+         sh("cd " + quote(dir) + " && find . -mindepth 1 -path ./lost+found -prune -o ! -type d -printf '%p %s\\n' | sort").out +
+         sh("cd " + quote(dir) +
+            " && find . -mindepth 1 -path ./lost+found -prune -o ! -type l -printf '%p %T@\\n' | sed 's/[.][0-9]*$//' | sort")
+             .out;
+}
+
+// A sample tree: files (empty, small, 200 KiB of random bytes, one with a hole), symbolic and
+// hard links, a fifo, nested directories with other modes, old times.
+void make_tree(const std::string& d) {
+  Outcome r = sh("mkdir -p " + quote(d) + " && cd " + quote(d) +
+                 " && printf 'hello\\n' > a.txt && : > empty && "
+                 "dd if=/dev/urandom of=rand bs=1k count=200 status=none && "
+                 "truncate -s 1M sparse && printf 'end' >> sparse && "
+                 "ln -s a.txt link && ln -s nowhere dangling && ln a.txt hard && mkfifo fifo && "
+                 "mkdir -p sub/deep 'with space' && chmod 750 sub && echo deep > sub/deep/f && "
+                 "echo sp > 'with space/x y' && chmod 600 sub/deep/f && chmod 4755 rand && "
+                 "for i in $(seq 1 40); do echo $i > sub/n$i; done && "
+                 "touch -h -d '2020-01-02 03:04:05' sub/deep/f link && touch -d '2019-05-06 07:08:09' sub/deep");
+  ASSERT_EQ(r.status, 0) << r.err;
+}
+
+// Mounts with rump_fuse -f in a child process; unmounts in TearDown whatever happens.
+class FuseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access("/dev/fuse", R_OK | W_OK) != 0)
+      GTEST_SKIP() << "/dev/fuse is missing or not usable here: " << std::strerror(errno);
+    if (!have("fusermount3")) GTEST_SKIP() << "fusermount3 is missing (apt-get install fuse3)";
+    if (!FUSE_HAVE_EXT2) GTEST_SKIP() << "the ext2 driver (librumpfs_ext2) is not built";
+    if (!have("mke2fs") || !have("e2fsck")) GTEST_SKIP() << "mke2fs or e2fsck missing (e2fsprogs)";
+    dir_ = root_dir() + "/" + testing::UnitTest::GetInstance()->current_test_info()->name();
+    sh("rm -rf " + quote(dir_));
+    ASSERT_EQ(sh("mkdir -p " + quote(dir_) + "/mnt && chmod 755 " + quote(root_dir()) + " " + quote(dir_)).status, 0);
+    mnt_ = dir_ + "/mnt";
+    img_ = dir_ + "/fs.img";
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      sh("fusermount3 -u -z " + quote(mnt_));
+      stop(SIGTERM);
+    }
+    if (!dir_.empty() && !HasFailure() && !std::getenv("RUMP_FUSE_TEST_KEEP")) sh("rm -rf " + quote(dir_));
+  }
+
+  // Waits up to 30 s for the child to exit (sending sig first if non-zero, SIGKILL at the end);
+  // its exit status, or -1.
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
+    if (sig) ::kill(pid_, sig);
+    int st = 0;
+    for (int i = 0; i < 300; i++) {
+      pid_t r = ::waitpid(pid_, &st, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    return -1;
+  }
+
+  bool mounted() {
+    struct stat a, b;
+    return ::stat(mnt_.c_str(), &a) == 0 && ::stat(dir_.c_str(), &b) == 0 && a.st_dev != b.st_dev;
+  }
+
+  // Starts rump_fuse -f with `args` before IMAGE MOUNTPOINT; true once the mount is there.
+  // Skips the test when the host does not let us mount.
+  void mount(const std::vector<std::string>& args, const std::string& image = "") {
+    std::vector<std::string> av = {kBin, "-f"};
+    av.insert(av.end(), args.begin(), args.end());
+    av.push_back(image.empty() ? img_ : image);
+    av.push_back(mnt_);
+    std::string errfile = dir_ + "/rump_fuse.stderr";
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      int fd = ::open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 2);
+      int nul = ::open("/dev/null", O_RDWR);
+      ::dup2(nul, 0);
+      ::dup2(nul, 1);
+      std::vector<char*> argv;
+      for (auto& s : av) argv.push_back(s.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      _exit(127);
+    }
+    for (int i = 0; i < 300; i++) {
+      if (mounted()) return;
+      int st;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        std::string err = read_file(errfile);
+        if (err.find("ermission denied") != std::string::npos ||
+            err.find("peration not permitted") != std::string::npos ||
+            err.find("fusermount") != std::string::npos) {
+          GTEST_SKIP() << "mounting through FUSE is not permitted here: " << err;
+        }
+        FAIL() << "rump_fuse exited with status " << (WIFEXITED(st) ? WEXITSTATUS(st) : -1)
+               << " before mounting: " << err;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "rump_fuse did not mount within 15 s: " << read_file(errfile);
+  }
+
+  // fusermount3 -u, then the program must finish (sync and unmount in its kernel) with status 0.
+  void unmount() {
+    Outcome r = sh("fusermount3 -u " + quote(mnt_));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(stop(0), 0) << read_file(dir_ + "/rump_fuse.stderr");
+    EXPECT_FALSE(mounted());
+  }
+
+  void expect_fsck_clean() {
+    Outcome r = sh("e2fsck -fn " + quote(img_));
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+  }
+
+  void run_ok(const std::string& line) {
+    Outcome r = sh(line);
+    EXPECT_EQ(r.status, 0) << line << "\n" << r.out << r.err;
+  }
+
+  std::string dir_, mnt_, img_;
+  pid_t pid_ = -1;
+};
+
+// An image made by mke2fs -d: its tree reads back exactly, and copies out of it with cp -a and
+// tar are the same tree again; then changes through the mount leave a clean image.
+TEST_F(FuseTest, Ext2ImageFromMke2fsReadsBackAndCopiesOut) {
+  std::string src = dir_ + "/src";
+  make_tree(src);
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 -d " + quote(src) + " " + quote(img_) + " 32M").status, 0);
+  mount({});
+  if (IsSkipped() || HasFatalFailure()) return;
+  EXPECT_EQ(describe(mnt_), describe(src));
+  run_ok("diff -r --no-dereference " + quote(src) + " " + quote(mnt_) + " -x lost+found -x fifo");
+  run_ok("cp -a " + quote(mnt_) + " " + quote(dir_ + "/out"));
+  EXPECT_EQ(describe(dir_ + "/out"), describe(src));
+  run_ok("mkdir " + quote(dir_ + "/untar") + " && tar -C " + quote(mnt_) + " -cf - . | tar -C " +
+         quote(dir_ + "/untar") + " -xpf -");
+  EXPECT_EQ(describe(dir_ + "/untar"), describe(src));
+  EXPECT_EQ(sh("cd " + quote(mnt_) + " && find . | sort").out,
+            sh("cd " + quote(src) + " && { find .; echo ./lost+found; } | sort").out);
+  // Some changes: rename a directory, remove, append, chmod, hard link, truncate.
+  run_ok("cd " + quote(mnt_) + " && mv sub moved && rm -r 'with space' && echo more >> a.txt && "
+         "chmod 640 rand && ln moved/n1 n1link && truncate -s 100 sparse && rm fifo && "
+         "cat moved/deep/f hard >/dev/null");
+  EXPECT_EQ(read_file(mnt_ + "/hard"), "hello\nmore\n");
+  unmount();
+  expect_fsck_clean();
+}
+
+// A fresh, empty image: trees copied in with cp -a, tar and rsync, a git repository; they
+// survive unmounting, read back on a read-only mount, and e2fsck finds the image clean.
+TEST_F(FuseTest, FreshImageTakesHostPrograms) {
+  std::string src = dir_ + "/src";
+  make_tree(src);
+  sh("cp -a " + quote(RK_SOURCE_DIR "/tools") + " " + quote(src + "/tools"));
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 64M").status, 0);
+  mount({});
+  if (IsSkipped() || HasFatalFailure()) return;
+  run_ok("cp -a " + quote(src) + " " + quote(mnt_ + "/cp"));
+  EXPECT_EQ(describe(mnt_ + "/cp"), describe(src));
+  run_ok("mkdir " + quote(mnt_ + "/tar") + " && tar -C " + quote(src) + " -cf - . | tar -C " +
+         quote(mnt_ + "/tar") + " -xpf -");
+  EXPECT_EQ(describe(mnt_ + "/tar"), describe(src));
+  if (have("rsync")) {
+    run_ok("rsync -aH " + quote(src + "/") + " " + quote(mnt_ + "/rsync/"));
+    EXPECT_EQ(describe(mnt_ + "/rsync"), describe(src));
+  }
+  if (have("git")) {
+    run_ok("cd " + quote(mnt_) + " && git init -q repo && cd repo && cp -a " + quote(src + "/tools") +
+           " . && git add -A && git -c user.name=t -c user.email=t@t commit -qm first && "
+           "git mv tools moved && git -c user.name=t -c user.email=t@t commit -qm second && "
+           "git status --porcelain && git fsck --no-progress");
+    EXPECT_EQ(sh("cd " + quote(mnt_ + "/repo") + " && git log --oneline | wc -l").out, "2\n");
+  }
+  run_ok("diff -r --no-dereference -x fifo " + quote(src) + " " + quote(mnt_ + "/cp"));
+  unmount();
+  expect_fsck_clean();
+
+  // Again, read-only: everything is there and nothing can change.
+  mount({"-o", "ro"});
+  if (IsSkipped() || HasFatalFailure()) return;
+  EXPECT_EQ(describe(mnt_ + "/tar"), describe(src));
+  Outcome r = sh("touch " + quote(mnt_ + "/new"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
+  unmount();
+  expect_fsck_clean();
+}
+
+// The system calls a program makes on files: holes, fallocate, copy_file_range, renameat2 with
+// RENAME_NOREPLACE and RENAME_EXCHANGE, statfs; xattrs are not supported.
+TEST_F(FuseTest, FileCalls) {
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 16M").status, 0);
+  mount({});
+  if (IsSkipped() || HasFatalFailure()) return;
+  std::string f = mnt_ + "/holes";
+  int fd = ::open(f.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  ASSERT_EQ(::pwrite(fd, "x", 1, 1 << 20), 1);
+  off_t data = ::lseek(fd, 0, SEEK_DATA);
+  EXPECT_GE(data, 4096);  // the first MiB is a hole
+  EXPECT_LE(data, 1 << 20);
+  EXPECT_EQ(::lseek(fd, 0, SEEK_HOLE), 0);
+  if (::fallocate(fd, 0, 0, 8192) == 0) {
+    EXPECT_EQ(::lseek(fd, 0, SEEK_DATA), 0);
+  } else {
+    EXPECT_EQ(errno, EOPNOTSUPP) << std::strerror(errno);
+  }
+  int out = ::open((mnt_ + "/copy").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(out, 0);
+  loff_t in_off = 0, out_off = 0;
+  ssize_t n = ::copy_file_range(fd, &in_off, out, &out_off, (1 << 20) + 1, 0);
+  EXPECT_EQ(n, (1 << 20) + 1) << std::strerror(errno);
+  char c = 0;
+  EXPECT_EQ(::pread(out, &c, 1, 1 << 20), 1);
+  EXPECT_EQ(c, 'x');
+  ::close(out);
+  ::close(fd);
+
+  ASSERT_EQ(sh("cd " + quote(mnt_) + " && echo a > a && echo b > b").status, 0);
+  auto rename2 = [&](const char* from, const char* to, unsigned flags) {
+    return ::syscall(SYS_renameat2, AT_FDCWD, (mnt_ + "/" + from).c_str(), AT_FDCWD,
+                     (mnt_ + "/" + to).c_str(), flags);
+  };
+  EXPECT_EQ(rename2("a", "b", RENAME_NOREPLACE), -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(rename2("a", "b", RENAME_EXCHANGE), 0) << std::strerror(errno);
+  EXPECT_EQ(read_file(mnt_ + "/a"), "b\n");
+  EXPECT_EQ(read_file(mnt_ + "/b"), "a\n");
+  EXPECT_EQ(rename2("a", "c", RENAME_NOREPLACE), 0);
+  EXPECT_EQ(read_file(mnt_ + "/c"), "b\n");
+
+  // A file known by two names keeps working when the name it was last seen by goes.
+  run_ok("cd " + quote(mnt_) + " && echo two > t1 && ln t1 t2 && rm t2 && cat t1 >/dev/null && "
+         "chmod 600 t1 && stat -c %a t1 && mkdir d && ln t1 d/t3 && mv d e && rm t1 && cat e/t3");
+  EXPECT_EQ(read_file(mnt_ + "/e/t3"), "two\n");
+
+  Outcome r = sh("stat -f -c '%b %S' " + quote(mnt_));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out, "0 0\n");
+  r = sh("mkfifo " + quote(mnt_ + "/p") + " && stat -c %F " + quote(mnt_ + "/p"));
+  EXPECT_EQ(r.out, "fifo\n") << r.err;
+  char v[16];
+  EXPECT_EQ(::getxattr((mnt_ + "/c").c_str(), "user.x", v, sizeof v), -1);
+  EXPECT_TRUE(errno == ENOTSUP || errno == ENODATA) << std::strerror(errno);
+  unmount();
+  expect_fsck_clean();
+}
+
+// Requests run with the caller's credentials in the kernel: another host user (allow_other)
+// meets the image's permissions, and what it creates is its own.
+TEST_F(FuseTest, PermissionsAreTheCallers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as another user (setpriv)";
+  if (!have("setpriv")) GTEST_SKIP() << "setpriv is missing (util-linux)";
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 16M").status, 0);
+  mount({"-o", "allow_other"});
+  if (IsSkipped() || HasFatalFailure()) return;
+  run_ok("cd " + quote(mnt_) + " && mkdir priv pub grp && chmod 700 priv && chmod 1777 pub && "
+         "echo s > priv/secret && echo r > readable && chmod 644 readable && "
+         "chgrp 1234 grp && chmod 070 grp && echo g > grp/g");
+  auto as_user = [&](const std::string& groups, const std::string& cmd) {
+    return sh("cd / && setpriv --reuid 1000 --regid 1000 " + groups + " sh -c " + quote(cmd));
+  };
+  const std::string none = "--clear-groups";
+  Outcome r = as_user(none, "cat " + quote(mnt_ + "/priv/secret"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+  r = as_user(none, "cat " + quote(mnt_ + "/readable"));
+  EXPECT_EQ(r.out, "r\n") << r.err;
+  r = as_user(none, "echo x > " + quote(mnt_ + "/readable"));
+  EXPECT_NE(r.status, 0);
+  r = as_user(none, "touch " + quote(mnt_ + "/top"));
+  EXPECT_NE(r.status, 0);
+  r = as_user(none, "echo mine > " + quote(mnt_ + "/pub/mine") + " && chmod 600 " + quote(mnt_ + "/pub/mine"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sh("stat -c '%u %g %a' " + quote(mnt_ + "/pub/mine")).out, "1000 1000 600\n");
+  // The sticky directory: root's file there is not the user's to remove.
+  run_ok("echo root > " + quote(mnt_ + "/pub/roots"));
+  r = as_user(none, "rm -f " + quote(mnt_ + "/pub/roots"));
+  EXPECT_NE(r.status, 0);
+  // Supplementary groups count.
+  r = as_user(none, "cat " + quote(mnt_ + "/grp/g"));
+  EXPECT_NE(r.status, 0);
+  r = as_user("--groups 1234", "cat " + quote(mnt_ + "/grp/g"));
+  EXPECT_EQ(r.out, "g\n") << r.err;
+  unmount();
+  expect_fsck_clean();
+}
+
+// SIGTERM unmounts: the host mount goes, and the image is clean once the program exits.
+TEST_F(FuseTest, SigtermSyncsAndUnmounts) {
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 16M").status, 0);
+  mount({});
+  if (IsSkipped() || HasFatalFailure()) return;
+  run_ok("cd " + quote(mnt_) + " && mkdir -p a/b && seq 1 100000 > a/b/numbers && cp a/b/numbers a/copy");
+  // A program still has a file and a directory open: the kernel's descriptors behind them are
+  // closed at the end, or the kernel could not unmount (EBUSY).
+  pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    int f = ::open((mnt_ + "/a/copy").c_str(), O_RDONLY);
+    int d = ::open((mnt_ + "/a/b").c_str(), O_RDONLY | O_DIRECTORY);
+    if (f < 0 || d < 0) _exit(1);
+    ::pause();
+    _exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(stop(SIGTERM), 0) << read_file(dir_ + "/rump_fuse.stderr");
+  ::kill(holder, SIGKILL);
+  int hs = 0;
+  ::waitpid(holder, &hs, 0);
+  EXPECT_TRUE(WIFSIGNALED(hs)) << "the holder could not open its files";
+  sh("fusermount3 -u -z " + quote(mnt_));  // the program unmounted it already; in case not
+  EXPECT_FALSE(mounted());
+  expect_fsck_clean();
+  if (have("debugfs")) {
+    Outcome r = sh("debugfs -R 'cat /a/copy' " + quote(img_) + " | tail -1");
+    EXPECT_EQ(r.out, "100000\n");
+  }
+}
+
+// Several programs at once: the requests run on several threads and virtual CPUs.
+TEST_F(FuseTest, ConcurrentPrograms) {
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 64M").status, 0);
+  mount({});
+  if (IsSkipped() || HasFatalFailure()) return;
+  const std::string tree = RK_SOURCE_DIR "/tools";
+  std::string jobs;
+  for (int i = 0; i < 4; i++) {
+    std::string d = quote(mnt_ + "/c" + std::to_string(i));
+    jobs += "(cp -a " + quote(tree) + " " + d + " && diff -r " + quote(tree) + " " + d + " && mv " + d + " " + d +
+            "x && tar -C " + d + "x -cf - . | tar -tf - >/dev/null) & ";
+  }
+  run_ok(jobs + "wait");
+  for (int i = 0; i < 4; i++) run_ok("diff -r " + quote(tree) + " " + quote(mnt_ + "/c" + std::to_string(i) + "x"));
+  run_ok("rm -rf " + quote(mnt_ + "/c0x") + " " + quote(mnt_ + "/c1x") + " & rm -rf " + quote(mnt_ + "/c2x") + " & wait");
+  unmount();
+  expect_fsck_clean();
+}
+
+// Directories listed while other programs remove them: the host closes a directory as soon as
+// it has its entries, so releasedir runs while the readdir that answered may still be finishing.
+// rump_fuse once unlocked the freed directory handle after replying, corrupting whatever the
+// kernel had allocated there (release builds crashed within a second; the TSan build reports it).
+TEST_F(FuseTest, DirectoriesListedWhileOthersRemoveThem) {
+  mount({"-t", "tmpfs"}, "none");
+  if (IsSkipped() || HasFatalFailure()) return;
+  const std::string tree = RK_SOURCE_DIR "/vfs";
+  std::string jobs;
+  for (int i = 0; i < 4; i++) {
+    std::string d = quote(mnt_ + "/l" + std::to_string(i));
+    jobs += "(for r in 1 2 3; do cp -a " + quote(tree) + " " + d + " && ls -lR " + d + " >/dev/null && find " +
+            quote(mnt_) + " >/dev/null 2>&1; rm -rf " + d + " || exit 1; done) & ";
+  }
+  run_ok(jobs + "wait");
+  run_ok("test -z \"$(ls -A " + quote(mnt_) + ")\"");
+  unmount();
+}
+
+// tmpfs: no image, a fresh file system (-t tmpfs none).
+TEST_F(FuseTest, TmpfsWithoutImage) {
+  mount({"-t", "tmpfs"}, "none");
+  if (IsSkipped() || HasFatalFailure()) return;
+  run_ok("cp -a " + quote(RK_SOURCE_DIR "/tools/rump_fuse") + " " + quote(mnt_ + "/x") + " && diff -r " +
+         quote(RK_SOURCE_DIR "/tools/rump_fuse") + " " + quote(mnt_ + "/x"));
+  unmount();
+}
+
+// The command line: --help, usage errors, --server (not implemented), images it cannot mount.
+TEST(FuseCli, HelpAndErrors) {
+  Outcome r = sh(quote(kBin) + " --help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("Usage: rump_fuse"), std::string::npos);
+  r = sh(quote(kBin) + " only-one");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("rump_fuse: missing operand"), std::string::npos) << r.err;
+  r = sh(quote(kBin) + " -x a b");
+  EXPECT_EQ(r.status, 2);
+  r = sh(quote(kBin) + " --server unix://s / /mnt");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << r.err;
+  std::string d = root_dir() + "/cli";
+  sh("mkdir -p " + quote(d + "/mnt") + " && head -c 1048576 /dev/zero > " + quote(d + "/zero.img"));
+  r = sh(quote(kBin) + " -f " + quote(d + "/zero.img") + " " + quote(d + "/mnt"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unrecognised file system"), std::string::npos) << r.err;
+  r = sh(quote(kBin) + " -f " + quote(d + "/missing.img") + " " + quote(d + "/mnt"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "rump_fuse: " + d + "/missing.img: No such file or directory\n");
+  sh("rm -rf " + quote(d));
+}
+
+}  // namespace

@@ -1,0 +1,28 @@
+# rump_fuse (docs/FUSE.md): an image mounted on the host through FUSE, its driver in a rump
+# kernel inside the program. Built only where libfuse3 is found (Debian: libfuse3-dev).
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(FUSE3 IMPORTED_TARGET fuse3)
+endif()
+if(NOT FUSE3_FOUND)
+  message(STATUS "rump_fuse: libfuse3 not found (install libfuse3-dev), not built")
+  return()
+endif()
+
+set(RUMP_FUSE_COMPONENTS rumpvfs rumpfs_tmpfs)
+if(TARGET rumpfs_ext2)
+  list(APPEND RUMP_FUSE_COMPONENTS rumpfs_ext2)
+endif()
+
+add_executable(rump_fuse rump_fuse/main.cpp rump_fuse/creds.cpp rump_fuse/nodes.cpp
+               rump_fuse/ops.cpp)
+target_include_directories(rump_fuse PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(rump_fuse PRIVATE FUSE_USE_VERSION=312)
+# The components register themselves when loaded: link them although nothing names them.
+target_link_options(rump_fuse PRIVATE "LINKER:--no-as-needed")
+target_link_libraries(rump_fuse PRIVATE fsu_lib rump ${RUMP_FUSE_COMPONENTS} PkgConfig::FUSE3
+                      Threads::Threads)
+install(TARGETS rump_fuse RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(EXISTS ${PROJECT_SOURCE_DIR}/docs/man/rump_fuse.1)
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/man/rump_fuse.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()
