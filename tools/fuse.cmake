@@ -2,7 +2,7 @@
 # kernel inside the program. Built only where libfuse3 is found (Debian: libfuse3-dev).
 find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
-  pkg_check_modules(FUSE3 IMPORTED_TARGET fuse3)
+  pkg_check_modules(FUSE3 IMPORTED_TARGET GLOBAL fuse3)
 endif()
 if(NOT FUSE3_FOUND)
   message(STATUS "rump_fuse: libfuse3 not found (install libfuse3-dev), not built")

@@ -25,55 +25,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/fuse/fuse_harness.h"
+
 namespace {
 
+using namespace fuse_test;
+
 const std::string kBin = RUMP_FUSE_BIN;
-
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string r = "'";
-  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return r + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::string s;
-  if (FILE* f = std::fopen(path.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
-    std::fclose(f);
-  }
-  return s;
-}
-
-std::string root_dir() { return testing::TempDir() + "rump_fuse_test_" + std::to_string(::getpid()); }
-
-// Runs a shell line on the host: its standard output, standard error and exit status.
-Outcome sh(const std::string& line) {
-  Outcome r;
-  ::mkdir(root_dir().c_str(), 0755);
-  std::string errfile = root_dir() + "/sh_stderr";
-  FILE* p = ::popen((line + " 2>" + errfile).c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-  r.err = read_file(errfile);
-  return r;
-}
-
-bool have(const std::string& prog) { return sh("command -v " + prog + " >/dev/null").status == 0; }
 
 // Everything cp -a keeps, one line a file, sorted (lost+found and directory sizes left out),
 // then the modification times of everything but symbolic links, in whole seconds.
@@ -106,9 +69,7 @@ void make_tree(const std::string& d) {
 class FuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::access("/dev/fuse", R_OK | W_OK) != 0)
-      GTEST_SKIP() << "/dev/fuse is missing or not usable here: " << std::strerror(errno);
-    if (!have("fusermount3")) GTEST_SKIP() << "fusermount3 is missing (apt-get install fuse3)";
+    if (std::string why = fuse_unavailable(); !why.empty()) GTEST_SKIP() << why;
     if (!FUSE_HAVE_EXT2) GTEST_SKIP() << "the ext2 driver (librumpfs_ext2) is not built";
     if (!have("mke2fs") || !have("e2fsck")) GTEST_SKIP() << "mke2fs or e2fsck missing (e2fsprogs)";
     dir_ = root_dir() + "/" + testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -119,77 +80,21 @@ class FuseTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (pid_ > 0) {
-      sh("fusermount3 -u -z " + quote(mnt_));
-      stop(SIGTERM);
-    }
+    fuse_.reset();  // unmounts lazily and stops it, whatever happened
     if (!dir_.empty() && !HasFailure() && !std::getenv("RUMP_FUSE_TEST_KEEP")) sh("rm -rf " + quote(dir_));
   }
 
-  // Waits up to 30 s for the child to exit (sending sig first if non-zero, SIGKILL at the end);
-  // its exit status, or -1.
-  int stop(int sig) {
-    if (pid_ <= 0) return -1;
-    if (sig) ::kill(pid_, sig);
-    int st = 0;
-    for (int i = 0; i < 300; i++) {
-      pid_t r = ::waitpid(pid_, &st, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &st, 0);
-    pid_ = -1;
-    return -1;
-  }
+  int stop(int sig) { return fuse_ ? fuse_->stop(sig) : -1; }
+  bool mounted() { return FuseProcess(mnt_, "").mounted(); }
 
-  bool mounted() {
-    struct stat a, b;
-    return ::stat(mnt_.c_str(), &a) == 0 && ::stat(dir_.c_str(), &b) == 0 && a.st_dev != b.st_dev;
-  }
-
-  // Starts rump_fuse -f with `args` before IMAGE MOUNTPOINT; true once the mount is there.
-  // Skips the test when the host does not let us mount.
+  // Starts rump_fuse -f with `args` before IMAGE MOUNTPOINT and waits for the mount. Skips the
+  // test when the host does not let us mount.
   void mount(const std::vector<std::string>& args, const std::string& image = "") {
-    std::vector<std::string> av = {kBin, "-f"};
-    av.insert(av.end(), args.begin(), args.end());
-    av.push_back(image.empty() ? img_ : image);
-    av.push_back(mnt_);
-    std::string errfile = dir_ + "/rump_fuse.stderr";
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      int fd = ::open(errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 2);
-      int nul = ::open("/dev/null", O_RDWR);
-      ::dup2(nul, 0);
-      ::dup2(nul, 1);
-      std::vector<char*> argv;
-      for (auto& s : av) argv.push_back(s.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 300; i++) {
-      if (mounted()) return;
-      int st;
-      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-        pid_ = -1;
-        std::string err = read_file(errfile);
-        if (err.find("ermission denied") != std::string::npos ||
-            err.find("peration not permitted") != std::string::npos ||
-            err.find("fusermount") != std::string::npos) {
-          GTEST_SKIP() << "mounting through FUSE is not permitted here: " << err;
-        }
-        FAIL() << "rump_fuse exited with status " << (WIFEXITED(st) ? WEXITSTATUS(st) : -1)
-               << " before mounting: " << err;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "rump_fuse did not mount within 15 s: " << read_file(errfile);
+    fuse_ = std::make_unique<FuseProcess>(mnt_, dir_ + "/rump_fuse.stderr");
+    bool not_permitted = false;
+    std::string err = fuse_->start(args, image.empty() ? img_ : image, &not_permitted);
+    if (not_permitted) GTEST_SKIP() << "mounting through FUSE is not permitted here: " << err;
+    ASSERT_EQ(err, "");
   }
 
   // fusermount3 -u, then the program must finish (sync and unmount in its kernel) with status 0.
@@ -211,7 +116,7 @@ class FuseTest : public ::testing::Test {
   }
 
   std::string dir_, mnt_, img_;
-  pid_t pid_ = -1;
+  std::unique_ptr<FuseProcess> fuse_;
 };
 
 // An image made by mke2fs -d: its tree reads back exactly, and copies out of it with cp -a and
@@ -448,6 +353,37 @@ TEST_F(FuseTest, DirectoriesListedWhileOthersRemoveThem) {
   run_ok(jobs + "wait");
   run_ok("test -z \"$(ls -A " + quote(mnt_) + ")\"");
   unmount();
+}
+
+// A file that loses its last name while open: the host asks for its attributes (fstat, fchmod)
+// by node, without a handle, and the node has no path left.
+TEST_F(FuseTest, UnlinkedWhileOpen) {
+  ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 16M").status, 0);
+  mount({});
+  if (IsSkipped() || HasFatalFailure()) return;
+  std::string f = mnt_ + "/f";
+  int fd = ::open(f.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  ASSERT_EQ(::write(fd, "abc", 3), 3);
+  ASSERT_EQ(::unlink(f.c_str()), 0);
+  struct stat st;
+  ASSERT_EQ(::fstat(fd, &st), 0) << std::strerror(errno);
+  EXPECT_EQ(st.st_nlink, 0u);
+  EXPECT_EQ(st.st_size, 3);
+  EXPECT_EQ(::fchmod(fd, 0600), 0) << std::strerror(errno);
+  ASSERT_EQ(::fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  // A new file of the same name is another file.
+  int fd2 = ::open(f.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd2, 0);
+  struct stat st2;
+  ASSERT_EQ(::fstat(fd2, &st2), 0);
+  EXPECT_EQ(st2.st_size, 0);
+  EXPECT_NE(st2.st_ino, st.st_ino);
+  ::close(fd2);
+  ::close(fd);
+  unmount();
+  expect_fsck_clean();
 }
 
 // tmpfs: no image, a fresh file system (-t tmpfs none).

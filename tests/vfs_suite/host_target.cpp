@@ -135,17 +135,19 @@ void remove_tree(int parent, const char* name) {
 
 class HostTarget final : public Fs {
  public:
-  HostTarget() : Fs(kHost, "") {
+  // A fresh directory in `parent`: /dev/shm (Linux's tmpfs), or a directory of another file
+  // system the host kernel reaches (a rump_fuse mount).
+  HostTarget(const std::string& name, const std::string& parent) : Fs(name, "") {
     signal(SIGPIPE, SIG_IGN);  // writes to a widowed pipe give EPIPE, as in the rump kernel
     privileged_ = geteuid() == 0;
     struct statfs sf {};
-    if (::statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC) {
+    if (parent == "/dev/shm" && (::statfs("/dev/shm", &sf) != 0 || sf.f_type != TMPFS_MAGIC)) {
       setup_error_ = "/dev/shm is not a tmpfs on this host";
       return;
     }
-    char tmpl[] = "/dev/shm/vfs_suite.XXXXXX";
-    if (mkdtemp(tmpl) == nullptr || ::chmod(tmpl, 0755) != 0) {
-      setup_error_ = std::string("mkdtemp /dev/shm: ") + strerror(errno);
+    std::string tmpl = parent + "/vfs_suite.XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr || ::chmod(tmpl.c_str(), 0755) != 0) {
+      setup_error_ = "mkdtemp " + parent + ": " + strerror(errno);
       return;
     }
     root_ = tmpl;
@@ -331,6 +333,10 @@ class HostTarget final : public Fs {
 
 }  // namespace
 
-std::unique_ptr<Fs> make_host_target() { return std::make_unique<HostTarget>(); }
+std::unique_ptr<Fs> make_host_target() { return std::make_unique<HostTarget>(kHost, "/dev/shm"); }
+
+std::unique_ptr<Fs> make_host_target_in(const std::string& name, const std::string& parent) {
+  return std::make_unique<HostTarget>(name, parent);
+}
 
 }  // namespace vfs_suite

@@ -556,4 +556,106 @@ std::string report(const Sequence& seq, const Trace& host, const Trace& rump,
   return out;
 }
 
+// --- hand-written sequences ----------------------------------------------------------------
+
+// clang-format off
+std::vector<NamedSequence> hand_written_sequences() {
+  using namespace op;
+  constexpr long kCreat = O_CREAT | O_RDWR;
+  std::vector<NamedSequence> v;
+  v.push_back({"create-write-read",
+               {open("/a", kCreat, 0644), write(0, "hello"), lseek(0, 0, SEEK_CUR),
+                lseek(0, 0, SEEK_SET), read(0, 10), read(0, 10), fstat(0), close(0), stat("/a"),
+                open("/a", O_RDONLY), pread(0, 3, 1), list("/"), close(0), close(0)}});
+  v.push_back({"append-and-pwrite",
+               {open("/a", kCreat | O_APPEND, 0600), write(0, "abc"), lseek(0, 0, SEEK_SET),
+                write(0, "de"), pwrite(0, "X", 0), lseek(0, 0, SEEK_CUR), fcntl(0, F_GETFL),
+                fcntl(0, F_SETFL, 0), pwrite(0, "Y", 0), pread(0, 10, 0), fstat(0)}});
+  v.push_back({"holes",
+               {open("/h", kCreat, 0644), pwrite(0, "b", 10000), lseek(0, 0, SEEK_DATA),
+                lseek(0, 0, SEEK_HOLE), lseek(0, 4096, SEEK_DATA), lseek(0, 9000, SEEK_HOLE),
+                lseek(0, 10001, SEEK_DATA), pread(0, 16, 4090), ftruncate(0, 20000),
+                lseek(0, 10001, SEEK_HOLE), pwrite(0, std::string(12288, 'x'), 0),
+                fallocate(0, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100, 8000),
+                lseek(0, 0, SEEK_HOLE), lseek(0, 4096, SEEK_DATA), pread(0, 8, 96),
+                fallocate(0, 0, 30000, 100), fstat(0)}});
+  v.push_back({"rename-dance",
+               {mkdir("/d"), mkdir("/d/e"), mkdir("/x"), open("/a", kCreat), close(0),
+                open("/b", kCreat), write(0, "B"), close(0), link("/b", "/b2"),
+                rename("/a", "/b"), lstat("/b2"), rename("/b", "/b2"), rename("/d", "/d/e/f"),
+                rename("/x", "/d/e"), rename("/d/e", "/x"), rename("/d", "/x/d"),
+                lstat("/"), lstat("/x"), renameat2("/b2", "/x", RENAME_NOREPLACE),
+                renameat2("/b2", "/x", RENAME_EXCHANGE), lstat("/x"), lstat("/b2/d/.."),
+                renameat2("/b2", "/nope", RENAME_EXCHANGE), rename("/b2/", "/c"),
+                rename("/x/", "/y/"), list("/"), list("/b2")}});
+  v.push_back({"links-and-symlinks",
+               {open("/f", kCreat), close(0), link("/f", "/g"), lstat("/f"), unlink("/f"),
+                lstat("/g"), mkdir("/d"), link("/d", "/d2"), symlink("g", "/l"),
+                symlink("/nowhere", "/dl"), readlink("/l"), readlink("/dl", 3), stat("/l"),
+                stat("/dl"), lstat("/dl"), open("/dl", kCreat | O_EXCL),
+                open("/l", O_RDONLY | O_NOFOLLOW), open("/l", O_PATH | O_NOFOLLOW), fstat(0),
+                open("/dl", kCreat, 0640),
+                lstat("/nowhere"), symlink("self", "/self"), stat("/self"), symlink("d", "/ld"),
+                open("/ld/x", kCreat), list("/d"), link("/l", "/l2"), lstat("/l2")}});
+  v.push_back({"trailing-slashes",
+               {open("/f", kCreat), close(0), mkdir("/d"), symlink("d", "/ld"),
+                symlink("f", "/lf"), stat("/f/"), lstat("/ld/"), lstat("/lf/"),
+                mkdir("/n/"), open("/n2/", kCreat), unlink("/d/"), unlink("/f/"),
+                rmdir("/ld/"), rename("/f/", "/g"), rename("/f", "/g/"), link("/f", "/h/"),
+                symlink("f", "/s/"), mkfifo("/p/"), list("/")}});
+  v.push_back({"cwd",
+               {mkdir("/d"), mkdir("/d/e"), chdir("/d/e"), getcwd(), getcwd(5), getcwd(6),
+                rename("/d", "/x"), getcwd(), open("rel", kCreat), chdir(".."), getcwd(),
+                list("e"), chdir("e"), rmdir("/x/e/rel"), unlink("/x/e/rel"), rmdir("/x/e"),
+                getcwd(), open("new", kCreat), chdir(".."), getcwd(), fchdir(0)}});
+  v.push_back({"umask",
+               {umask(077), open("/f", kCreat, 0666), mkdir("/d", 0777), mkfifo("/p", 0666),
+                symlink("f", "/l"), umask(0), mkdir("/e", 01777), mkdir("/g", 06777),
+                umask(022), lstat("/f"), lstat("/d"), lstat("/p"), lstat("/l"), lstat("/e"),
+                lstat("/g")}});
+  v.push_back({"dup-and-fcntl",
+               {open("/f", kCreat | O_CLOEXEC), dup(0), fcntl(1, F_GETFD), fcntl(0, F_GETFD),
+                dup2(0, 5), dup2(0, 0), dup2(9, 3), fcntl(0, F_DUPFD, 3),
+                fcntl(0, F_DUPFD_CLOEXEC, 3), fcntl(4, F_GETFD), write(5, "abc"),
+                lseek(1, 0, SEEK_CUR), fcntl(0, F_SETFL, O_APPEND | O_NONBLOCK),
+                fcntl(1, F_GETFL), close(0), close(1), open("/f", O_RDONLY), close(9),
+                fcntl(99, F_GETFL), fcntl(0, 9999)}});
+  v.push_back({"pipes",
+               {pipe2(O_NONBLOCK), write(1, "abc"), read(0, 10), read(0, 10), fstat(0),
+                lseek(0, 0, SEEK_SET), close(1), read(0, 10), pipe2(O_CLOEXEC | O_NONBLOCK),
+                fcntl(1, F_GETFD), close(1), write(2, "x"), fcntl(2, F_GETFL)}});
+  v.push_back({"errors",
+               {mkdir("/d"), open("/d/f", kCreat), close(0), rmdir("/d"), unlink("/d"),
+                open("/missing", O_RDONLY), mkdir("/d"), open("/d/f/x", O_RDONLY),
+                mkdir("/d/f/x"), rename("/d", "/d/f"), open("/" + std::string(256, 'n'), kCreat),
+                mkdir("/" + std::string(255, 'n')), rmdir("/d/."), rmdir("/d/.."),
+                rename("/d/.", "/e"), open("/d", O_RDWR), open("/d", O_RDONLY | O_CREAT),
+                read(0, 1), write(0, "x"), close(0), close(0), truncate("/d", 0),
+                access("/d/f", 8)}});
+  v.push_back({"fifo",
+               {mkfifo("/p"), open("/p", O_WRONLY | O_NONBLOCK), open("/p", O_RDONLY | O_NONBLOCK),
+                open("/p", O_WRONLY | O_NONBLOCK), write(1, "through"), read(0, 100),
+                read(0, 100), lstat("/p"), close(1), read(0, 100), fcntl(0, F_GETFL)}});
+  v.push_back({"permissions-as-root",
+               {open("/f", kCreat, 0000), close(0), access("/f", R_OK | W_OK), access("/f", X_OK),
+                chmod("/f", 0100), access("/f", X_OK), open("/f", O_RDWR), chmod("/f", 07777),
+                lstat("/f"), chmod("/f", 0170644), lstat("/f"), mkdir("/d", 0), list("/d"),
+                open("/d/x", kCreat), lstat("/d/x")}});
+  v.push_back({"truncate-and-fallocate",
+               {open("/f", kCreat), write(0, "hello world"), ftruncate(0, 5), pread(0, 20, 0),
+                ftruncate(0, 8), pread(0, 20, 0), truncate("/f", 2), lseek(0, 0, SEEK_CUR),
+                write(0, "!"), pread(0, 20, 0), fallocate(0, FALLOC_FL_KEEP_SIZE, 0, 20000),
+                fstat(0), fallocate(0, FALLOC_FL_PUNCH_HOLE, 0, 1), fallocate(0, 0, 0, 0),
+                open("/f", O_RDONLY), ftruncate(1, 0), fallocate(1, 0, 0, 1)}});
+  std::vector<Op> many{mkdir("/m")};
+  for (int i = 0; i < 60; ++i) many.push_back(open("/m/n" + std::to_string(i), kCreat | O_CLOEXEC));
+  many.push_back(list("/m"));
+  for (int i = 0; i < 60; i += 2) many.push_back(unlink("/m/n" + std::to_string(i)));
+  many.push_back(list("/m"));
+  many.push_back(lstat("/m"));
+  v.push_back({"many-names", many});
+  return v;
+}
+// clang-format on
+
 }  // namespace vfs_suite

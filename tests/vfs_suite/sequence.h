@@ -99,6 +99,14 @@ Trace run(Fs& fs, const Sequence& seq, const CompareOptions& opt);
 // seed. Never blocks (FIFOs and pipes are opened non-blocking) and never leaves the root.
 Sequence random_sequence(uint64_t seed, int n);
 
+// Sequences written by hand for known corners (appending, holes, renames, links and symlinks,
+// trailing slashes, cwd, umask, descriptors, pipes, errors, FIFOs, permissions, truncation).
+struct NamedSequence {
+  const char* name;
+  Sequence seq;
+};
+std::vector<NamedSequence> hand_written_sequences();
+
 // The index of the first differing result (results.size() for the tree), or -1 if equal.
 long first_difference(const Trace& x, const Trace& y);
 

@@ -351,6 +351,9 @@ class Fs {
 std::unique_ptr<Fs> make_target(const std::string& name);
 // A fresh directory on the host's /dev/shm (host_target.cpp).
 std::unique_ptr<Fs> make_host_target();
+// A fresh directory in the host directory `parent`, called `name` (not "host": is_host() is
+// for Linux's tmpfs): the host kernel's calls on another file system, such as a rump_fuse mount.
+std::unique_ptr<Fs> make_host_target_in(const std::string& name, const std::string& parent);
 // A fresh rump kernel (params as rump_kernel_create takes them) with fs set up in it; the
 // calling thread is switched to the kernel while the target lives (rump_target.cpp).
 std::unique_ptr<Fs> make_rump_target(const FileSystemSpec& fs, const char* params = "ncpu=2");

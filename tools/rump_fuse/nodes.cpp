@@ -13,6 +13,7 @@ NodeTable::NodeTable(std::string root, ino_t root_ino) : root_path_(std::move(ro
 
 NodeTable::~NodeTable() {
   for (auto& [ino, n] : by_ino_) delete n;
+  for (Node* n : unnamed_) delete n;
 }
 
 NodeTable::Node* NodeTable::get_locked(uint64_t id) {
@@ -79,12 +80,22 @@ void NodeTable::release_locked(Node* n) {
   if (n == &root_ || n->lookups != 0 || n->children != 0) return;
   auto it = by_ino_.find(n->ino);
   if (it != by_ino_.end() && it->second == n) by_ino_.erase(it);
+  unnamed_.erase(n);
   std::vector<Link> links = std::move(n->links);
   delete n;
   for (Link& l : links) {
     l.parent->children--;
     release_locked(l.parent);
   }
+}
+
+void NodeTable::detach_if_unnamed_locked(Node* n) {
+  if (n == &root_ || !n->links.empty()) return;
+  auto it = by_ino_.find(n->ino);
+  if (it == by_ino_.end() || it->second != n) return;
+  by_ino_.erase(it);
+  unnamed_.insert(n);
+  release_locked(n);  // gone at once if the host no longer knows it either
 }
 
 uint64_t NodeTable::found(uint64_t parent_id, const char* name, ino_t ino) {
@@ -94,6 +105,8 @@ uint64_t NodeTable::found(uint64_t parent_id, const char* name, ino_t ino) {
     root_.lookups++;
     return FUSE_ROOT_ID;
   }
+  if (auto it = by_ino_.find(ino); it != by_ino_.end() && it->second->links.empty())
+    detach_if_unnamed_locked(it->second);  // a number reused for a new file
   Node*& slot = by_ino_[ino];
   if (!slot) {
     slot = new Node;
@@ -116,7 +129,9 @@ void NodeTable::forget(uint64_t id, uint64_t count) {
 void NodeTable::unlinked(ino_t ino, uint64_t parent_id, const char* name) {
   std::lock_guard g(lock_);
   Node* n = by_ino_locked(ino);
-  if (n && n != &root_) drop_link_locked(n, get_locked(parent_id), name);
+  if (!n || n == &root_) return;
+  drop_link_locked(n, get_locked(parent_id), name);
+  detach_if_unnamed_locked(n);
 }
 
 void NodeTable::moved(ino_t ino, uint64_t parent_id, const char* name, uint64_t newparent_id,

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace rump_fuse {
@@ -37,6 +38,9 @@ class NodeTable {
   // The host forgets `n` lookups of `id`.
   void forget(uint64_t id, uint64_t n);
   // `name` in `parent`, which was inode `ino`, is gone (unlink, rmdir, replaced by a rename).
+  // A node left with no name is no longer found by its inode number: the file system may give
+  // that number to a new file, which must get a new node id (the host still has the old one,
+  // for an open file or a removed directory).
   void unlinked(ino_t ino, uint64_t parent, const char* name);
   // rename(2) moved inode `ino` from `name` in `parent` to `newname` in `newparent`.
   void moved(ino_t ino, uint64_t parent, const char* name, uint64_t newparent, const char* newname);
@@ -59,11 +63,13 @@ class NodeTable {
   void add_link_locked(Node* n, Node* parent, const std::string& name);
   void drop_link_locked(Node* n, Node* parent, const std::string& name);
   void release_locked(Node* n);
+  void detach_if_unnamed_locked(Node* n);
 
   std::mutex lock_;
   std::string root_path_;
   Node root_;
-  std::unordered_map<ino_t, Node*> by_ino_;  // owns every node but the root
+  std::unordered_map<ino_t, Node*> by_ino_;  // owns the nodes with a name, but the root
+  std::unordered_set<Node*> unnamed_;        // owns the nodes with none the host still knows
 };
 
 }  // namespace rump_fuse

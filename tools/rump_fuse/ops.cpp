@@ -34,9 +34,28 @@ namespace {
 FsState& state(fuse_req_t req) { return *static_cast<FsState*>(fuse_req_userdata(req)); }
 
 // Kernel descriptors handed to the host (fi->fh), and their release.
-void handle_opened(FsState& s, int fd, Dir* d) {
+void handle_opened(FsState& s, int fd, uint64_t node, Dir* d) {
   std::lock_guard g(s.handles_lock);
-  s.handles[fd] = d;
+  s.handles[fd] = FsState::Handle{node, d};
+}
+
+// A new descriptor of node's open file (for the caller to close), or -1: for a file that has no
+// name left. A copy, because the host may release the original meanwhile.
+int dup_handle_of(FsState& s, uint64_t node) {
+  std::lock_guard g(s.handles_lock);
+  for (const auto& [fd, h] : s.handles)
+    if (h.node == node) return rump_sys_dup(fd);
+  return -1;
+}
+
+// A descriptor to act on node `ino` with when the host gave none and the node has no path left
+// (-1: use the path); *owned is set when the caller must close it.
+int unnamed_fd(FsState& s, fuse_ino_t ino, const std::string& path, bool* owned) {
+  *owned = false;
+  if (!path.empty()) return -1;
+  int fd = dup_handle_of(s, ino);
+  *owned = fd >= 0;
+  return fd;
 }
 
 void handle_released(FsState& s, int fd) {
@@ -119,8 +138,16 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 void reply_attr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   struct stat st;
-  int r = fi ? rump_sys_fstat(static_cast<int>(fi->fh), &st)
-             : rump_sys_lstat(state(req).nodes->path(ino).c_str(), &st);
+  int r;
+  if (fi) {
+    r = rump_sys_fstat(static_cast<int>(fi->fh), &st);
+  } else {
+    std::string p = state(req).nodes->path(ino);
+    bool owned;
+    int fd = unnamed_fd(state(req), ino, p, &owned);
+    r = fd >= 0 ? rump_sys_fstat(fd, &st) : rump_sys_lstat(p.c_str(), &st);
+    if (owned) rump_sys_close(fd);
+  }
   if (r < 0) {
     fuse_reply_err(req, errno);
     return;
@@ -137,7 +164,15 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                 fuse_file_info* fi) {
   RF_ENTER(req);
   std::string p = state(req).nodes->path(ino);
-  int fd = fi ? static_cast<int>(fi->fh) : -1;
+  bool owned = false;
+  int fd = fi ? static_cast<int>(fi->fh) : unnamed_fd(state(req), ino, p, &owned);
+  struct FdCloser {
+    int fd;
+    bool owned;
+    ~FdCloser() {
+      if (owned) rump_sys_close(fd);
+    }
+  } closer{fd, owned};
   int r = 0;
   if (to_set & FUSE_SET_ATTR_MODE) {
     r = fd >= 0 ? rump_sys_fchmod(fd, attr->st_mode) : rump_sys_chmod(p.c_str(), attr->st_mode);
@@ -255,13 +290,18 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   fuse_reply_err(req, 0);
 }
 
+// Open flags the host kernel applies itself. Every write arrives with its offset (the host
+// computes the end of file for O_APPEND, and fcntl(F_SETFL) may clear O_APPEND without telling
+// us), so the kernel's descriptor must not append on its own.
+constexpr int kHostOnlyFlags = O_APPEND;
+
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   RF_ENTER(req);
-  int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+  int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | kHostOnlyFlags);
   int fd = rump_sys_open(state(req).nodes->path(ino).c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) return reply_status(req, -1);
   fi->fh = static_cast<uint64_t>(fd);
-  handle_opened(state(req), fd, nullptr);
+  handle_opened(state(req), fd, ino, nullptr);
   if (fuse_reply_open(req, fi) != 0) handle_released(state(req), fd);
 }
 
@@ -269,7 +309,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
   RF_ENTER(req);
   std::string p = state(req).nodes->child_path(parent, name);
-  int fd = rump_sys_open(p.c_str(), (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+  int fd = rump_sys_open(p.c_str(), (fi->flags & ~(O_NOCTTY | kHostOnlyFlags)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return reply_status(req, -1);
   fuse_entry_param e;
   if (int err = do_lookup(req, parent, name, e)) {
@@ -278,7 +318,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     return;
   }
   fi->fh = static_cast<uint64_t>(fd);
-  handle_opened(state(req), fd, nullptr);
+  handle_opened(state(req), fd, e.ino, nullptr);
   if (fuse_reply_create(req, &e, fi) != 0) {
     handle_released(state(req), fd);
     state(req).nodes->forget(e.ino, 1);
@@ -328,7 +368,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   d->fd = fd;
   d->buf.resize(32768);
   fi->fh = reinterpret_cast<uintptr_t>(d);
-  handle_opened(state(req), fd, d);
+  handle_opened(state(req), fd, ino, d);
   if (fuse_reply_open(req, fi) != 0) {
     handle_released(state(req), fd);
     delete d;
@@ -549,14 +589,14 @@ fuse_lowlevel_ops make_ops() {
 }  // namespace
 
 void close_unreleased(FsState& s) {
-  std::unordered_map<int, Dir*> left;
+  std::unordered_map<int, FsState::Handle> left;
   {
     std::lock_guard g(s.handles_lock);
     left.swap(s.handles);
   }
-  for (auto& [fd, d] : left) {
+  for (auto& [fd, h] : left) {
     rump_sys_close(fd);
-    delete d;
+    delete h.dir;
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -18,10 +19,15 @@ struct FsState {
   bool read_only = false;
   double timeout = 1.0;        // attribute and entry cache time, seconds
 
-  // The kernel descriptors behind the host's open files and directories (a directory's Dir,
-  // nullptr for a file), so that those the host never released can be closed at the end.
+  // The kernel descriptors behind the host's open files and directories: so that those the
+  // host never released can be closed at the end, and a file with no name left (unlinked while
+  // open) can still be reached for fstat and fchmod, which the host sends without a handle.
+  struct Handle {
+    uint64_t node;  // FUSE node id
+    Dir* dir;       // nullptr for a file
+  };
   std::mutex handles_lock;
-  std::unordered_map<int, Dir*> handles;
+  std::unordered_map<int, Handle> handles;
 };
 
 // The operation table; `state` is the session's userdata.
