@@ -35,6 +35,7 @@ void run_contention(Context& ctx);  // bench_contention.cpp
 void run_vfs(Context& ctx);         // bench_vfs.cpp
 void run_remote(Context& ctx);      // bench_remote.cpp
 void run_fsu(Context& ctx);         // bench_fsu.cpp
+void run_fuse(Context& ctx);        // bench_fuse.cpp
 
 // Creates and destroys `n` kernels in turn and returns the mean cost of each step; nullopt, with
 // an error reported, if a kernel cannot be created.

@@ -34,6 +34,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"vfs", "stat, small files, 256 MiB streaming in tmpfs vs the host's tmpfs", run_vfs},
     {"remote", "remote getpid/pwrite/stat (sysproxy) vs a unix-socket ping-pong", run_remote},
     {"fsu", "fsu_put/get of 1 GiB and fsu_ls -lR of 20,000 files vs debugfs, e2cp, cat", run_fsu},
+    {"fuse", "rump_fuse vs fuse2fs on ext2: 512 MiB write and read, untar of 10,000 files", run_fuse},
 };
 
 bool selected(const Benchmark& b, const std::string& filter) {
