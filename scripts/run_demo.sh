@@ -42,6 +42,8 @@ serving $RUMP_SERVER. Its tree has the demo disk ($demo/demo.img, ext2) on /demo
   LD_PRELOAD=\$PWD/$hijack ls -l /rump/demo          # unmodified programs, paths under /rump
   LD_PRELOAD=\$PWD/$hijack cat /rump/demo/hello.txt
   LD_PRELOAD=\$PWD/$hijack cp -a /etc/hostname /rump/demo/
+  mkdir -p mnt && rump_fuse --server \$RUMP_SERVER /demo mnt   # on the host through FUSE
+  ls -l mnt && fusermount3 -u mnt
   rump.halt                                # sync, unmount, stop
 
 Without a server, the same image through fs-utils (each command boots its own kernel):

@@ -2,7 +2,8 @@
 // call sequences go to a fresh directory of the host's tmpfs and to a fresh directory of a
 // rump_fuse mount (a tmpfs, and an ext2 image), both made by the host kernel, and every result,
 // error and the whole tree afterwards must agree — what the rump kernel answers through FUSE must
-// be what Linux's own tmpfs answers.
+// be what Linux's own tmpfs answers. "server" is the root of a rump_server's kernel mounted with
+// rump_fuse --server, its calls going through librumpclient and the wire protocol.
 //
 //   RUMP_DIFF_SEEDS=N   random sequences to run (default 100), RUMP_DIFF_OPS=M calls each (40)
 //   RUMP_DIFF_SEED=S    seed S alone
@@ -38,6 +39,11 @@ struct Mounted {
   std::string dir, mnt;
   std::unique_ptr<FuseProcess> fuse;
   std::string skip, error;
+  std::string halt;  // stops the rump_server, for "server"
+  ~Mounted() {
+    fuse.reset();
+    if (!halt.empty()) sh(halt);
+  }
 };
 
 Mounted& mount_of(const std::string& type) {
@@ -60,6 +66,23 @@ Mounted& mount_of(const std::string& type) {
   std::string image = "none";
   if (type == "tmpfs") {
     args = {"-t", "tmpfs"};
+  } else if (type == "server") {
+    // The root (rumpfs) of a rump_server's kernel, through librumpclient.
+    const std::string bin = std::string(RUMP_FUSE_BIN).substr(0, std::string(RUMP_FUSE_BIN).rfind('/'));
+    if (::access((bin + "/rump_fuse_remote").c_str(), X_OK) != 0 ||
+        ::access((bin + "/rump_allserver").c_str(), X_OK) != 0) {
+      m->skip = "rump_fuse_remote or rump_allserver is not built (librumpclient)";
+      return *m;
+    }
+    const std::string url = "unix://" + m->dir + "/k.sock";
+    Outcome r = sh(quote(bin + "/rump_allserver") + " " + quote(url));
+    if (r.status != 0) {
+      m->error = "rump_allserver: " + r.err;
+      return *m;
+    }
+    m->halt = "RUMP_SERVER=" + quote(url) + " " + quote(bin + "/rump.halt");
+    args = {"--server", url};
+    image = "/";
   } else {
     if (!FUSE_HAVE_EXT2) {
       m->skip = "the ext2 driver (librumpfs_ext2) is not built";
@@ -107,7 +130,7 @@ class FuseDifferential : public testing::TestWithParam<std::string> {
     if (!fuse->setup_error().empty()) out.error = fuse->setup_error();
     if (!out.error.empty()) return out;
     CompareOptions opt;
-    opt.dir_sizes = GetParam() == "tmpfs";
+    opt.dir_sizes = GetParam() != "ext2";
     out.host = vfs_suite::run(*host, seq, opt);
     out.fuse = vfs_suite::run(*fuse, seq, opt);
     forgive_host_fuse_layer(seq, out);
@@ -138,7 +161,7 @@ class FuseDifferential : public testing::TestWithParam<std::string> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Through, FuseDifferential, testing::Values("tmpfs", "ext2"),
+INSTANTIATE_TEST_SUITE_P(Through, FuseDifferential, testing::Values("tmpfs", "ext2", "server"),
                          [](const testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST_P(FuseDifferential, HandWrittenSequences) {

@@ -105,6 +105,39 @@ class FuseTest : public ::testing::Test {
     EXPECT_FALSE(mounted());
   }
 
+  // Another host user (uid 1000, through allow_other) meets owner/group/other bits, sticky
+  // directories and supplementary groups, and owns what it makes. Needs root (setpriv).
+  void expect_permissions_are_the_callers(const std::string& mnt) {
+    run_ok("cd " + quote(mnt) + " && mkdir priv pub grp && chmod 700 priv && chmod 1777 pub && "
+           "echo s > priv/secret && echo r > readable && chmod 644 readable && "
+           "chgrp 1234 grp && chmod 070 grp && echo g > grp/g");
+    auto as_user = [&](const std::string& groups, const std::string& cmd) {
+      return sh("cd / && setpriv --reuid 1000 --regid 1000 " + groups + " sh -c " + quote(cmd));
+    };
+    const std::string none = "--clear-groups";
+    Outcome r = as_user(none, "cat " + quote(mnt + "/priv/secret"));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+    r = as_user(none, "cat " + quote(mnt + "/readable"));
+    EXPECT_EQ(r.out, "r\n") << r.err;
+    r = as_user(none, "echo x > " + quote(mnt + "/readable"));
+    EXPECT_NE(r.status, 0);
+    r = as_user(none, "touch " + quote(mnt + "/top"));
+    EXPECT_NE(r.status, 0);
+    r = as_user(none, "echo mine > " + quote(mnt + "/pub/mine") + " && chmod 600 " + quote(mnt + "/pub/mine"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(sh("stat -c '%u %g %a' " + quote(mnt + "/pub/mine")).out, "1000 1000 600\n");
+    // The sticky directory: root's file there is not the user's to remove.
+    run_ok("echo root > " + quote(mnt + "/pub/roots"));
+    r = as_user(none, "rm -f " + quote(mnt + "/pub/roots"));
+    EXPECT_NE(r.status, 0);
+    // Supplementary groups count.
+    r = as_user(none, "cat " + quote(mnt + "/grp/g"));
+    EXPECT_NE(r.status, 0);
+    r = as_user("--groups 1234", "cat " + quote(mnt + "/grp/g"));
+    EXPECT_EQ(r.out, "g\n") << r.err;
+  }
+
   void expect_fsck_clean() {
     Outcome r = sh("e2fsck -fn " + quote(img_));
     EXPECT_EQ(r.status, 0) << r.out << r.err;
@@ -253,34 +286,7 @@ TEST_F(FuseTest, PermissionsAreTheCallers) {
   ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 16M").status, 0);
   mount({"-o", "allow_other"});
   if (IsSkipped() || HasFatalFailure()) return;
-  run_ok("cd " + quote(mnt_) + " && mkdir priv pub grp && chmod 700 priv && chmod 1777 pub && "
-         "echo s > priv/secret && echo r > readable && chmod 644 readable && "
-         "chgrp 1234 grp && chmod 070 grp && echo g > grp/g");
-  auto as_user = [&](const std::string& groups, const std::string& cmd) {
-    return sh("cd / && setpriv --reuid 1000 --regid 1000 " + groups + " sh -c " + quote(cmd));
-  };
-  const std::string none = "--clear-groups";
-  Outcome r = as_user(none, "cat " + quote(mnt_ + "/priv/secret"));
-  EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
-  r = as_user(none, "cat " + quote(mnt_ + "/readable"));
-  EXPECT_EQ(r.out, "r\n") << r.err;
-  r = as_user(none, "echo x > " + quote(mnt_ + "/readable"));
-  EXPECT_NE(r.status, 0);
-  r = as_user(none, "touch " + quote(mnt_ + "/top"));
-  EXPECT_NE(r.status, 0);
-  r = as_user(none, "echo mine > " + quote(mnt_ + "/pub/mine") + " && chmod 600 " + quote(mnt_ + "/pub/mine"));
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(sh("stat -c '%u %g %a' " + quote(mnt_ + "/pub/mine")).out, "1000 1000 600\n");
-  // The sticky directory: root's file there is not the user's to remove.
-  run_ok("echo root > " + quote(mnt_ + "/pub/roots"));
-  r = as_user(none, "rm -f " + quote(mnt_ + "/pub/roots"));
-  EXPECT_NE(r.status, 0);
-  // Supplementary groups count.
-  r = as_user(none, "cat " + quote(mnt_ + "/grp/g"));
-  EXPECT_NE(r.status, 0);
-  r = as_user("--groups 1234", "cat " + quote(mnt_ + "/grp/g"));
-  EXPECT_EQ(r.out, "g\n") << r.err;
+  expect_permissions_are_the_callers(mnt_);
   unmount();
   expect_fsck_clean();
 }
@@ -386,6 +392,76 @@ TEST_F(FuseTest, UnlinkedWhileOpen) {
   expect_fsck_clean();
 }
 
+// --server: a directory of a running rump_server, through librumpclient (rump_fuse_remote).
+// Ordinary programs work on it, a second mount shows a subdirectory alone, what the mounts
+// wrote stays in the server's kernel after they go, and other host users get the host's
+// permission checks on the kernel's modes and owners, and own what they make.
+TEST_F(FuseTest, ServerDirectory) {
+  const std::string bin = kBin.substr(0, kBin.rfind('/'));
+  if (::access((bin + "/rump_fuse_remote").c_str(), X_OK) != 0 ||
+      ::access((bin + "/rump_allserver").c_str(), X_OK) != 0)
+    GTEST_SKIP() << "rump_fuse_remote or rump_allserver is not built (librumpclient)";
+  const std::string url = "unix://" + dir_ + "/k.sock";
+  const std::string env = "RUMP_SERVER=" + quote(url) + " ";
+  ASSERT_EQ(sh(quote(bin + "/rump_allserver") + " " + quote(url)).status, 0);
+  struct Halt {
+    std::string cmd;
+    ~Halt() { sh(cmd); }
+  } halt{env + quote(bin + "/rump.halt")};
+
+  std::string src = dir_ + "/src";
+  make_tree(src);
+  mount({"--server", url, "-o", "allow_other"}, "/");
+  if (IsSkipped() || HasFatalFailure()) return;
+  run_ok("mkdir " + quote(mnt_ + "/top") + " && cp -a " + quote(src) + " " + quote(mnt_ + "/top/cp"));
+  EXPECT_EQ(describe(mnt_ + "/top/cp"), describe(src));
+  run_ok("diff -r --no-dereference -x fifo " + quote(src) + " " + quote(mnt_ + "/top/cp"));
+  EXPECT_NE(sh("ls " + quote(mnt_)).out.find("dev"), std::string::npos);  // the kernel's root
+
+  // A subdirectory alone, on a second mount point.
+  {
+    std::string mnt2 = dir_ + "/mnt2";
+    ASSERT_EQ(sh("mkdir -p " + quote(mnt2)).status, 0);
+    FuseProcess sub(mnt2, dir_ + "/sub.stderr");
+    bool not_permitted = false;
+    ASSERT_EQ(sub.start({"--server", url}, "/top/cp/sub/", &not_permitted), "");
+    EXPECT_EQ(sh("cat " + quote(mnt2 + "/deep/f")).out, "deep\n");
+    EXPECT_NE(sh("ls " + quote(mnt2)).out.find("n40"), std::string::npos);
+    ASSERT_EQ(sh("fusermount3 -u " + quote(mnt2)).status, 0);
+    EXPECT_EQ(sub.stop(0), 0) << read_file(sub.errors_path());
+  }
+  if (::geteuid() == 0 && have("setpriv")) expect_permissions_are_the_callers(mnt_);
+  unmount();
+
+  // The kernel kept it all: mounted again, everything is there.
+  mount({"--server", url}, "/top");
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(describe(mnt_ + "/cp"), describe(src));
+  unmount();
+}
+
+TEST_F(FuseTest, ServerUnreachableOrPathWrong) {
+  const std::string bin = kBin.substr(0, kBin.rfind('/'));
+  if (::access((bin + "/rump_fuse_remote").c_str(), X_OK) != 0)
+    GTEST_SKIP() << "rump_fuse_remote is not built (librumpclient)";
+  Outcome r = sh(quote(kBin) + " --server unix://" + quote(dir_ + "/none.sock") + " / " + quote(mnt_));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot reach the kernel"), std::string::npos) << r.err;
+  r = sh(quote(kBin) + " --server unix://x -t ext2 / " + quote(mnt_));
+  EXPECT_EQ(r.status, 2) << r.err;
+  if (::access((bin + "/rump_allserver").c_str(), X_OK) != 0) return;
+  const std::string url = "unix://" + dir_ + "/k.sock";
+  ASSERT_EQ(sh(quote(bin + "/rump_allserver") + " " + quote(url)).status, 0);
+  r = sh(quote(kBin) + " --server " + quote(url) + " /missing " + quote(mnt_));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/missing: No such file or directory"), std::string::npos) << r.err;
+  r = sh(quote(kBin) + " --server " + quote(url) + " relative " + quote(mnt_));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("absolute"), std::string::npos) << r.err;
+  sh("RUMP_SERVER=" + quote(url) + " " + quote(bin + "/rump.halt"));
+  EXPECT_FALSE(mounted());
+}
+
 // tmpfs: no image, a fresh file system (-t tmpfs none).
 TEST_F(FuseTest, TmpfsWithoutImage) {
   mount({"-t", "tmpfs"}, "none");
@@ -405,9 +481,9 @@ TEST(FuseCli, HelpAndErrors) {
   EXPECT_NE(r.err.find("rump_fuse: missing operand"), std::string::npos) << r.err;
   r = sh(quote(kBin) + " -x a b");
   EXPECT_EQ(r.status, 2);
-  r = sh(quote(kBin) + " --server unix://s / /mnt");
+  r = sh(quote(kBin) + " --server");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("option '--server' requires an argument"), std::string::npos) << r.err;
   std::string d = root_dir() + "/cli";
   sh("mkdir -p " + quote(d + "/mnt") + " && head -c 1048576 /dev/zero > " + quote(d + "/zero.img"));
   r = sh(quote(kBin) + " -f " + quote(d + "/zero.img") + " " + quote(d + "/mnt"));

@@ -9,6 +9,14 @@ namespace {
 
 constexpr ino_t kRootIno = 2;
 
+struct stat file_stat(ino_t ino, nlink_t links, mode_t mode = S_IFREG | 0644) {
+  struct stat st {};
+  st.st_ino = ino;
+  st.st_nlink = links;
+  st.st_mode = mode;
+  return st;
+}
+
 TEST(NodeTable, PathsFollowNamesAndRenames) {
   NodeTable t("/mnt", kRootIno);
   uint64_t d = t.found(FUSE_ROOT_ID, "d", 10);
@@ -26,10 +34,16 @@ TEST(NodeTable, HardLinksKeepTheNodeUntilTheLastName) {
   uint64_t a = t.found(FUSE_ROOT_ID, "a", 20);
   EXPECT_EQ(t.found(FUSE_ROOT_ID, "b", 20), a);
   EXPECT_EQ(t.path(a), "/mnt/b");  // the latest name first
-  t.unlinked(20, FUSE_ROOT_ID, "b");
+  struct stat none;
+  EXPECT_FALSE(t.last_attributes(a, &none));
+  t.unlinked(20, FUSE_ROOT_ID, "b", file_stat(20, 2));
   EXPECT_EQ(t.path(a), "/mnt/a");
-  t.unlinked(20, FUSE_ROOT_ID, "a");
+  t.unlinked(20, FUSE_ROOT_ID, "a", file_stat(20, 1));
   EXPECT_EQ(t.path(a), "");
+  struct stat st;
+  ASSERT_TRUE(t.last_attributes(a, &st));
+  EXPECT_EQ(st.st_nlink, 0u);
+  EXPECT_EQ(st.st_ino, 20u);
 }
 
 // The file system gives a freed inode number to a new file while the host still knows the old
@@ -38,7 +52,7 @@ TEST(NodeTable, HardLinksKeepTheNodeUntilTheLastName) {
 TEST(NodeTable, AReusedInodeNumberIsANewNode) {
   NodeTable t("/mnt", kRootIno);
   uint64_t old = t.found(FUSE_ROOT_ID, "d", 30);
-  t.unlinked(30, FUSE_ROOT_ID, "d");
+  t.unlinked(30, FUSE_ROOT_ID, "d", file_stat(30, 2, S_IFDIR | 0755));
   uint64_t fresh = t.found(FUSE_ROOT_ID, "n", 30);
   EXPECT_NE(fresh, old);
   EXPECT_EQ(t.path(old), "");

@@ -126,12 +126,24 @@ void NodeTable::forget(uint64_t id, uint64_t count) {
   release_locked(n);
 }
 
-void NodeTable::unlinked(ino_t ino, uint64_t parent_id, const char* name) {
+void NodeTable::unlinked(ino_t ino, uint64_t parent_id, const char* name, const struct stat& last) {
   std::lock_guard g(lock_);
   Node* n = by_ino_locked(ino);
   if (!n || n == &root_) return;
   drop_link_locked(n, get_locked(parent_id), name);
+  if (n->links.empty()) {
+    n->last = last;
+    n->last.st_nlink = S_ISDIR(last.st_mode) || last.st_nlink <= 1 ? 0 : last.st_nlink - 1;
+  }
   detach_if_unnamed_locked(n);
+}
+
+bool NodeTable::last_attributes(uint64_t id, struct stat* st) {
+  std::lock_guard g(lock_);
+  Node* n = get_locked(id);
+  if (n == &root_ || !n->links.empty() || n->last.st_ino == 0) return false;
+  *st = n->last;
+  return true;
 }
 
 void NodeTable::moved(ino_t ino, uint64_t parent_id, const char* name, uint64_t newparent_id,

@@ -8,6 +8,7 @@
 // forgotten it and no other node has it as a parent.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -41,7 +42,12 @@ class NodeTable {
   // A node left with no name is no longer found by its inode number: the file system may give
   // that number to a new file, which must get a new node id (the host still has the old one,
   // for an open file or a removed directory).
-  void unlinked(ino_t ino, uint64_t parent, const char* name);
+  // `last` is what the file was just before (lstat): a node left with no name answers the
+  // host's getattr with it, its link count dropped, where no open descriptor can (a removed
+  // directory that is a process's cwd: the host checks permissions on it).
+  void unlinked(ino_t ino, uint64_t parent, const char* name, const struct stat& last);
+  // The attributes of node `id` kept when it lost its last name; false if it has a name.
+  bool last_attributes(uint64_t id, struct stat* st);
   // rename(2) moved inode `ino` from `name` in `parent` to `newname` in `newparent`.
   void moved(ino_t ino, uint64_t parent, const char* name, uint64_t newparent, const char* newname);
 
@@ -56,6 +62,7 @@ class NodeTable {
     std::vector<Link> links;  // latest first; empty for the root
     uint64_t lookups = 0;
     uint64_t children = 0;    // links of other nodes that name this one as parent
+    struct stat last {};      // when it lost its last name (st_ino 0: not yet)
   };
   Node* get_locked(uint64_t id);
   Node* by_ino_locked(ino_t ino);

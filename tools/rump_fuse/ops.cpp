@@ -92,6 +92,27 @@ int do_lookup(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_entry_pa
   return 0;
 }
 
+// With a remote kernel (FsState::chown_created) what a request makes is the connection's
+// process's: give it to the caller — the directory's group in a setgid directory — as a kernel
+// acting with the caller's credentials would have made it. Set-id bits, which a chown clears,
+// are put back. mode 0: a symbolic link.
+void give_to_caller(fuse_req_t req, const std::string& path, int fd, mode_t mode) {
+  if (!state(req).chown_created) return;
+  Cred c = request_cred(req);
+  if (c.uid == 0 && c.gid == 0) return;
+  gid_t gid = c.gid;
+  std::string dir = path.substr(0, path.rfind('/'));
+  struct stat parent;
+  if (rump_sys_stat(dir.empty() ? "/" : dir.c_str(), &parent) == 0 && (parent.st_mode & S_ISGID))
+    gid = static_cast<gid_t>(-1);
+  if (fd >= 0) rump_sys_fchown(fd, c.uid, gid);
+  else rump_sys_lchown(path.c_str(), c.uid, gid);
+  if (mode & (S_ISUID | S_ISGID)) {
+    if (fd >= 0) rump_sys_fchmod(fd, mode & 07777);
+    else rump_sys_chmod(path.c_str(), mode & 07777);
+  }
+}
+
 void reply_entry(fuse_req_t req, fuse_ino_t parent, const char* name) {
   fuse_entry_param e;
   if (int err = do_lookup(req, parent, name, e)) {
@@ -145,7 +166,13 @@ void reply_attr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     std::string p = state(req).nodes->path(ino);
     bool owned;
     int fd = unnamed_fd(state(req), ino, p, &owned);
-    r = fd >= 0 ? rump_sys_fstat(fd, &st) : rump_sys_lstat(p.c_str(), &st);
+    if (fd >= 0) {
+      r = rump_sys_fstat(fd, &st);
+    } else if (p.empty() && state(req).nodes->last_attributes(ino, &st)) {
+      r = 0;
+    } else {
+      r = rump_sys_lstat(p.c_str(), &st);
+    }
     if (owned) rump_sys_close(fd);
   }
   if (r < 0) {
@@ -220,22 +247,25 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   RF_ENTER(req);
-  if (rump_sys_mknod(state(req).nodes->child_path(parent, name).c_str(), mode, rdev) < 0)
-    return reply_status(req, -1);
+  std::string p = state(req).nodes->child_path(parent, name);
+  if (rump_sys_mknod(p.c_str(), mode, rdev) < 0) return reply_status(req, -1);
+  give_to_caller(req, p, -1, mode);
   reply_entry(req, parent, name);
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   RF_ENTER(req);
-  if (rump_sys_mkdir(state(req).nodes->child_path(parent, name).c_str(), mode) < 0)
-    return reply_status(req, -1);
+  std::string p = state(req).nodes->child_path(parent, name);
+  if (rump_sys_mkdir(p.c_str(), mode) < 0) return reply_status(req, -1);
+  give_to_caller(req, p, -1, mode);
   reply_entry(req, parent, name);
 }
 
 void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
   RF_ENTER(req);
-  if (rump_sys_symlink(target, state(req).nodes->child_path(parent, name).c_str()) < 0)
-    return reply_status(req, -1);
+  std::string p = state(req).nodes->child_path(parent, name);
+  if (rump_sys_symlink(target, p.c_str()) < 0) return reply_status(req, -1);
+  give_to_caller(req, p, -1, 0);
   reply_entry(req, parent, name);
 }
 
@@ -256,7 +286,7 @@ void remove_entry(fuse_req_t req, fuse_ino_t parent, const char* name, bool dir)
   bool known = rump_sys_lstat(p.c_str(), &st) == 0;
   if ((dir ? rump_sys_rmdir(p.c_str()) : rump_sys_unlink(p.c_str())) < 0)
     return reply_status(req, -1);
-  if (known) nodes.unlinked(st.st_ino, parent, name);
+  if (known) nodes.unlinked(st.st_ino, parent, name, st);
   fuse_reply_err(req, 0);
 }
 
@@ -284,7 +314,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     if (have_src) nodes.moved(src.st_ino, parent, name, newparent, newname);
     if (have_dst) nodes.moved(dst.st_ino, newparent, newname, parent, name);
   } else {
-    if (have_dst) nodes.unlinked(dst.st_ino, newparent, newname);
+    if (have_dst) nodes.unlinked(dst.st_ino, newparent, newname, dst);
     if (have_src) nodes.moved(src.st_ino, parent, name, newparent, newname);
   }
   fuse_reply_err(req, 0);
@@ -309,7 +339,16 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
   RF_ENTER(req);
   std::string p = state(req).nodes->child_path(parent, name);
-  int fd = rump_sys_open(p.c_str(), (fi->flags & ~(O_NOCTTY | kHostOnlyFlags)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+  const int flags = (fi->flags & ~(O_NOCTTY | kHostOnlyFlags)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+  int fd;
+  if (state(req).chown_created) {
+    // Only a file this request made is given to the caller: O_EXCL tells.
+    fd = rump_sys_open(p.c_str(), flags | O_EXCL, mode);
+    if (fd >= 0) give_to_caller(req, p, fd, mode);
+    else if (errno == EEXIST && !(flags & O_EXCL)) fd = rump_sys_open(p.c_str(), flags, mode);
+  } else {
+    fd = rump_sys_open(p.c_str(), flags, mode);
+  }
   if (fd < 0) return reply_status(req, -1);
   fuse_entry_param e;
   if (int err = do_lookup(req, parent, name, e)) {

@@ -18,6 +18,8 @@ struct FsState {
   std::string root;            // kernel path of the mounted file system
   bool read_only = false;
   double timeout = 1.0;        // attribute and entry cache time, seconds
+  // A remote kernel's connection acts for every caller: files it makes are chowned to them.
+  bool chown_created = false;
 
   // The kernel descriptors behind the host's open files and directories: so that those the
   // host never released can be closed at the end, and a file with no name left (unlinked while
