@@ -263,6 +263,44 @@ int rump_sys_fallocate(int fd, int mode, off_t offset, off_t len) {
 int rump_sys_fsync(int fd) { return static_cast<int>(call(kSysFsync, fd)); }
 int rump_sys_fdatasync(int fd) { return static_cast<int>(call(kSysFdatasync, fd)); }
 void rump_sys_sync(void) { call(kSysSync); }
+int rump_sys_setxattr(const char* path, const char* name, const void* value, size_t size,
+                      int flags) {
+  return static_cast<int>(call(kSysSetxattr, path, name, value, size, flags));
+}
+int rump_sys_lsetxattr(const char* path, const char* name, const void* value, size_t size,
+                       int flags) {
+  return static_cast<int>(call(kSysLsetxattr, path, name, value, size, flags));
+}
+int rump_sys_fsetxattr(int fd, const char* name, const void* value, size_t size, int flags) {
+  return static_cast<int>(call(kSysFsetxattr, fd, name, value, size, flags));
+}
+ssize_t rump_sys_getxattr(const char* path, const char* name, void* value, size_t size) {
+  return call(kSysGetxattr, path, name, value, size);
+}
+ssize_t rump_sys_lgetxattr(const char* path, const char* name, void* value, size_t size) {
+  return call(kSysLgetxattr, path, name, value, size);
+}
+ssize_t rump_sys_fgetxattr(int fd, const char* name, void* value, size_t size) {
+  return call(kSysFgetxattr, fd, name, value, size);
+}
+ssize_t rump_sys_listxattr(const char* path, char* list, size_t size) {
+  return call(kSysListxattr, path, list, size);
+}
+ssize_t rump_sys_llistxattr(const char* path, char* list, size_t size) {
+  return call(kSysLlistxattr, path, list, size);
+}
+ssize_t rump_sys_flistxattr(int fd, char* list, size_t size) {
+  return call(kSysFlistxattr, fd, list, size);
+}
+int rump_sys_removexattr(const char* path, const char* name) {
+  return static_cast<int>(call(kSysRemovexattr, path, name));
+}
+int rump_sys_lremovexattr(const char* path, const char* name) {
+  return static_cast<int>(call(kSysLremovexattr, path, name));
+}
+int rump_sys_fremovexattr(int fd, const char* name) {
+  return static_cast<int>(call(kSysFremovexattr, fd, name));
+}
 int rump_sys_statfs(const char* path, struct statfs* buf) {
   return static_cast<int>(call(kSysStatfs, path, buf));
 }

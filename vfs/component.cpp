@@ -93,6 +93,18 @@ constexpr kern::ComponentSyscall kSyscalls[] = {
     {kSysStatx, sys_statx},
     {kSysFaccessat2, sys_faccessat2},
     {kSysFchmodat2, sys_fchmodat2},
+    {kSysSetxattr, sys_setxattr},
+    {kSysLsetxattr, sys_lsetxattr},
+    {kSysFsetxattr, sys_fsetxattr},
+    {kSysGetxattr, sys_getxattr},
+    {kSysLgetxattr, sys_lgetxattr},
+    {kSysFgetxattr, sys_fgetxattr},
+    {kSysListxattr, sys_listxattr},
+    {kSysLlistxattr, sys_llistxattr},
+    {kSysFlistxattr, sys_flistxattr},
+    {kSysRemovexattr, sys_removexattr},
+    {kSysLremovexattr, sys_lremovexattr},
+    {kSysFremovexattr, sys_fremovexattr},
 };
 
 }  // namespace

@@ -81,4 +81,18 @@ int64_t sys_fcntl(Lwp& l, const SyscallArgs& a);
 int64_t sys_pipe(Lwp& l, const SyscallArgs& a);
 int64_t sys_pipe2(Lwp& l, const SyscallArgs& a);
 
+// sys_xattr.cpp
+int64_t sys_setxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_lsetxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_fsetxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_getxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_lgetxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_fgetxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_listxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_llistxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_flistxattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_removexattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_lremovexattr(Lwp& l, const SyscallArgs& a);
+int64_t sys_fremovexattr(Lwp& l, const SyscallArgs& a);
+
 }  // namespace rk::vfs

@@ -44,6 +44,13 @@ Result<uint64_t> Vnode::seek_data(uint64_t off, bool hole) {
   return hole ? va.size : off;
 }
 
+Result<size_t> Vnode::getxattr(std::string_view, void*, size_t) { return Errno::kOpNotSupp; }
+Result<size_t> Vnode::listxattr(const kern::Cred&, char*, size_t) { return Errno::kOpNotSupp; }
+Result<void> Vnode::setxattr(std::string_view, const void*, size_t, int) {
+  return Errno::kOpNotSupp;
+}
+Result<void> Vnode::removexattr(std::string_view) { return Errno::kOpNotSupp; }
+
 Result<void> Vnode::setattr(const SetAttr&) { return Errno::kOpNotSupp; }
 
 }  // namespace rk::vfs

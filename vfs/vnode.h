@@ -99,6 +99,21 @@ class Vnode : public RefCounted<Vnode> {
   // Applies what the VFS has checked; ctime is updated by the file system as Linux does.
   virtual Result<void> setattr(const SetAttr& sa);
 
+  // --- extended attributes (sys_xattr.cpp checks names, sizes and permissions) -------------
+  // Names are whole ("user.mime_type"), 1 to 255 bytes; values at most 64 KiB. The VFS has
+  // checked the caller may use the name's namespace. A file system without them answers
+  // EOPNOTSUPP (the defaults); one that lacks a namespace answers EOPNOTSUPP for its names.
+  // getxattr: the value's length, copied into buf when size > 0 (ERANGE if it does not fit);
+  // ENODATA for a missing name. Shared lock.
+  virtual Result<size_t> getxattr(std::string_view name, void* buf, size_t size);
+  // listxattr: the names, each followed by a NUL, of the attributes `cred` may see (trusted.*
+  // only for a privileged process); the total length, copied when size > 0 (ERANGE). Shared.
+  virtual Result<size_t> listxattr(const kern::Cred& cred, char* buf, size_t size);
+  // setxattr with XATTR_CREATE (EEXIST if present) or XATTR_REPLACE (ENODATA if absent) or
+  // neither; ENOSPC. removexattr: ENODATA. Both change the ctime. Exclusive lock.
+  virtual Result<void> setxattr(std::string_view name, const void* value, size_t size, int flags);
+  virtual Result<void> removexattr(std::string_view name);
+
   // --- record locks (fcntl F_SETLK ..., lockf.h) ------------------------------------------
   // The node's POSIX and OFD locks: null until the first lock; set once (lockf.cpp installs
   // it with install_record_locks) and freed with the vnode.

@@ -195,4 +195,18 @@ void Ext2Fs::need_large_file() {
   dirty_super_ = true;
 }
 
+void Ext2Fs::need_ext_attr() {
+  kern::MutexGuard g(alloc_lock_);
+  if (sb_.s_rev_level >= 1 && (sb_.s_feature_compat & compat::kExtAttr)) return;
+  if (sb_.s_rev_level == 0) {
+    // As need_large_file: revision 0 has no feature fields; it becomes revision 1.
+    sb_.s_rev_level = 1;
+    sb_.s_first_ino = kGoodOldFirstIno;
+    sb_.s_inode_size = kGoodOldInodeSize;
+    sb_.s_feature_compat = sb_.s_feature_incompat = sb_.s_feature_ro_compat = 0;
+  }
+  sb_.s_feature_compat |= compat::kExtAttr;
+  dirty_super_ = true;
+}
+
 }  // namespace rk::fs::ext2

@@ -114,6 +114,15 @@ class Ext2Fs final : public vfs::FileSystem {
   // Writes the inode back: the 128-byte base and the large-inode fields i_extra_isize covers,
   // leaving in-inode extended attributes alone. With fresh, the whole slot is zeroed first.
   Result<void> write_inode(uint32_t ino, const Inode& in, bool fresh = false);
+  // The in-inode extended attribute area of inode ino: the bytes after 128 + extra_isize up to
+  // the inode size (nothing with 128-byte inodes). read copies *size bytes (the area's size,
+  // set by the call; out holds at least inode_size bytes); write puts them back.
+  Result<void> read_inode_xattr_area(uint32_t ino, uint16_t extra_isize, uint8_t* out,
+                                     uint32_t* size);
+  Result<void> write_inode_xattr_area(uint32_t ino, uint16_t extra_isize, const uint8_t* in,
+                                      uint32_t size);
+  // Marks the file system as having extended attribute blocks (the ext_attr feature).
+  void need_ext_attr() RK_EXCLUDES(alloc_lock_);
 
   // --- the vnode cache (fs.cpp) ------------------------------------------------------------
   // The node for inode ino: the cached one, or read from disk. EUCLEAN (not an inode in use).

@@ -86,4 +86,32 @@ Result<void> Ext2Fs::write_inode(uint32_t ino, const Inode& in, bool fresh) {
   return ok();
 }
 
+Result<void> Ext2Fs::read_inode_xattr_area(uint32_t ino, uint16_t extra_isize, uint8_t* out,
+                                           uint32_t* size) {
+  *size = 0;
+  if (geo_.inode_size <= kGoodOldInodeSize + extra_isize) return ok();
+  if (!valid_ino(ino)) return corrupt("inode number %u is out of range", ino);
+  const uint32_t g = (ino - 1) / geo_.inodes_per_group;
+  const uint64_t off = uint64_t{(ino - 1) % geo_.inodes_per_group} * geo_.inode_size;
+  vfs::BufRef b = RK_TRY(bread(itable_[g] + off / geo_.block_size));
+  const uint32_t start = kGoodOldInodeSize + extra_isize;
+  *size = geo_.inode_size - start;
+  mem_copy(out, b.data() + off % geo_.block_size + start, *size);
+  return ok();
+}
+
+Result<void> Ext2Fs::write_inode_xattr_area(uint32_t ino, uint16_t extra_isize, const uint8_t* in,
+                                            uint32_t size) {
+  RK_TRY(check_writable());
+  if (!valid_ino(ino)) return corrupt("inode number %u is out of range", ino);
+  const uint32_t start = kGoodOldInodeSize + extra_isize;
+  if (geo_.inode_size < start || size != geo_.inode_size - start) return Errno::kInval;
+  const uint32_t g = (ino - 1) / geo_.inodes_per_group;
+  const uint64_t off = uint64_t{(ino - 1) % geo_.inodes_per_group} * geo_.inode_size;
+  vfs::BufRef b = RK_TRY(bread(itable_[g] + off / geo_.block_size));
+  mem_copy(b.data() + off % geo_.block_size + start, in, size);
+  b.mark_dirty();
+  return ok();
+}
+
 }  // namespace rk::fs::ext2

@@ -287,29 +287,7 @@ void Ext2Node::free_storage() {
   const uint32_t acl_sectors = in.i_file_acl_lo != 0 ? bs / 512 : 0;
   const bool fast_link = type() == vfs::VType::kLnk && in.i_blocks_lo <= acl_sectors;
   if (!dev && !fast_link && !(in.i_flags & kExtentsFl)) (void)free_blocks_from(0);
-  if (in.i_file_acl_lo != 0) {
-    // The attribute block may be shared (h_refcount): the last user frees it.
-    uint64_t blk = in.i_file_acl_lo;
-    if (Result<vfs::BufRef> r = fs_->bread(blk); r.ok()) {
-      vfs::BufRef b = std::move(r).value();
-      auto* h = reinterpret_cast<XattrHeader*>(b.data());
-      struct : XattrVisitor {
-        bool visit(uint8_t, std::string_view, std::span<const uint8_t>) override { return true; }
-      } any;
-      const char* why = nullptr;
-      if (!parse_xattr_block(b.data(), bs, any, &why)) {
-        // Not an attribute block after all: leave it alone rather than free a stranger.
-        (void)fs_->corrupt("inode %u: extended attribute block %llu: %s", ino_,
-                           static_cast<unsigned long long>(blk), why);
-      } else if (h->h_refcount > 1) {
-        --h->h_refcount;
-        b.mark_dirty();
-      } else {
-        b.release();
-        (void)fs_->free_block(blk);
-      }
-    }
-  }
+  if (in.i_file_acl_lo != 0) (void)release_xattr_block(in.i_file_acl_lo);
   {
     kern::MutexGuard g(meta_);
     inode_.i_file_acl_lo = 0;

@@ -71,6 +71,17 @@ class Ext2Node final : public vfs::Vnode {
   // --- attributes (node.cpp) ---------------------------------------------------------------
   Result<void> getattr(vfs::Vattr& va) override RK_EXCLUDES(meta_);
   Result<void> setattr(const vfs::SetAttr& sa) override RK_EXCLUDES(meta_);
+
+  // --- extended attributes (node_xattr.cpp) ------------------------------------------------
+  // user., trusted. and security. names, read from the inode's own area and its attribute
+  // block; changes go to the block, as Linux's ext2 writes them (copied first if it is shared),
+  // and a name found in the inode's area moves out of it. A value larger than a block: ERANGE;
+  // a set that does not fit one block: ENOSPC.
+  Result<size_t> getxattr(std::string_view name, void* buf, size_t size) override;
+  Result<size_t> listxattr(const kern::Cred& cred, char* buf, size_t size) override;
+  Result<void> setxattr(std::string_view name, const void* value, size_t size, int flags) override;
+  Result<void> removexattr(std::string_view name) override;
+
   void inactive() override;
 
   // --- for the file system -----------------------------------------------------------------
@@ -155,6 +166,12 @@ class Ext2Node final : public vfs::Vnode {
   // A fresh inode of type/mode for a child of this directory, entered into the cache.
   Result<Ref<Ext2Node>> new_inode(vfs::VType type, uint32_t mode, uint32_t uid, uint32_t gid,
                                   uint64_t rdev);
+  // Extended attributes (node_xattr.cpp): set (value != nullptr) or remove one.
+  Result<void> change_xattr(uint8_t index, std::string_view name, const void* value, size_t size,
+                            int flags) RK_EXCLUDES(meta_);
+  // Lets go of attribute block blk: one user less, freed with the last (free_storage too).
+  Result<void> release_xattr_block(uint64_t blk);
+
   // Is this directory `dir` or above it (rename into its own subtree)?
   Result<bool> is_ancestor_of(Ext2Node& dir);
 

@@ -93,4 +93,74 @@ bool parse_xattr_ibody(const uint8_t* area, uint32_t size, XattrVisitor& v, cons
   return walk(area + 4, size - 4, area + 4, size - 4, v, why);
 }
 
+bool xattr_item_less(const XattrItem& a, const XattrItem& b) {
+  if (a.index != b.index) return a.index < b.index;
+  if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
+  return a.name < b.name;
+}
+
+namespace {
+
+constexpr uint32_t kNameHashShift = 5, kValueHashShift = 16, kBlockHashShift = 16;
+
+uint32_t round4(uint32_t n) { return (n + 3) & ~3u; }
+
+// The entry hash over the name (its bytes as signed chars, as e2fsprogs and older kernels
+// hash them) and the value's 32-bit words, zero padding included.
+uint32_t entry_hash(std::string_view name, const uint8_t* value, uint32_t value_size) {
+  uint32_t h = 0;
+  for (char c : name)
+    h = (h << kNameHashShift) ^ (h >> (32 - kNameHashShift)) ^
+        static_cast<uint32_t>(static_cast<int32_t>(static_cast<signed char>(c)));
+  for (uint32_t i = 0; i < round4(value_size) / 4; ++i) {
+    uint32_t w;
+    mem_copy(&w, value + 4 * i, 4);
+    h = (h << kValueHashShift) ^ (h >> (32 - kValueHashShift)) ^ w;
+  }
+  return h;
+}
+
+}  // namespace
+
+bool pack_xattrs(std::span<const XattrItem> items, uint8_t* area, uint32_t size, bool block) {
+  mem_set(area, 0, size);
+  if (!block && items.empty()) return true;
+  const uint32_t table = block ? sizeof(XattrHeader) : 4;  // where the first entry goes
+  const uint32_t base = block ? 0 : table;                  // what value offsets count from
+  if (size < table + 4) return false;
+  uint32_t entry_at = table;
+  uint32_t value_end = size;  // values go below this
+  uint32_t block_hash = 0;
+  for (const XattrItem& it : items) {
+    const uint32_t elen = round4(static_cast<uint32_t>(sizeof(XattrEntry) + it.name.size()));
+    const uint32_t vlen = round4(static_cast<uint32_t>(it.value.size()));
+    if (it.name.size() > 255 || vlen > value_end || value_end - vlen < entry_at + elen + 4)
+      return false;  // the table's end marker (4 zero bytes) must fit too
+    value_end -= vlen;
+    XattrEntry e{};
+    e.e_name_len = static_cast<uint8_t>(it.name.size());
+    e.e_name_index = it.index;
+    e.e_value_size = static_cast<uint32_t>(it.value.size());
+    e.e_value_offs = static_cast<uint16_t>(it.value.empty() ? 0 : value_end - base);
+    if (!it.value.empty()) mem_copy(area + value_end, it.value.data(), it.value.size());
+    e.e_hash = entry_hash(it.name, area + value_end, e.e_value_size);
+    mem_copy(area + entry_at, &e, sizeof e);
+    mem_copy(area + entry_at + sizeof e, it.name.data(), it.name.size());
+    entry_at += elen;
+    block_hash = (block_hash << kBlockHashShift) ^ (block_hash >> (32 - kBlockHashShift)) ^ e.e_hash;
+  }
+  if (block) {
+    XattrHeader h{};
+    h.h_magic = kXattrMagic;
+    h.h_refcount = 1;
+    h.h_blocks = 1;
+    h.h_hash = block_hash;
+    mem_copy(area, &h, sizeof h);
+  } else {
+    const uint32_t magic = kXattrMagic;
+    mem_copy(area, &magic, 4);
+  }
+  return true;
+}
+
 }  // namespace rk::fs::ext2

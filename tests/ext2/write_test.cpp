@@ -3,6 +3,7 @@
 // randomized sequence of operations (fixed seeds) runs on the image and on a host directory
 // side by side: every result must match, and so must the trees at the end.
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 
 #include <algorithm>
 #include <chrono>
@@ -525,6 +526,87 @@ TEST_P(Ext2Random, SequenceMatchesHostAndChecksClean) {
   // And the kernel reads the same after mounting again.
   ASSERT_EQ(m.mount(img), 0);
   compare_trees(host, "/mnt");
+}
+
+// Extended attributes written through the kernel: e2fsck finds the blocks, hashes and counts
+// right and debugfs reads the values; removing every attribute frees the block again.
+TEST_P(Ext2Write, ExtendedAttributesCheckCleanAndReadBack) {
+  kput("/mnt/f", "data");
+  ASSERT_EQ(rump_sys_mkdir("/mnt/d", 0755), 0);
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "user.mime_type", "text/plain", 10, 0), 0);
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "trusted.t", "T", 1, 0), 0);
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "security.s", "", 0, 0), 0);
+  std::string big(GetParam().bs / 2, 'b');
+  ASSERT_EQ(rump_sys_setxattr("/mnt/d", "user.big", big.data(), big.size(), 0), 0);
+  EXPECT_EQ(ERRNO_OF(rump_sys_setxattr("/mnt/d", "user.big2", big.data(), big.size(), 0)), ENOSPC);
+  EXPECT_EQ(ERRNO_OF(rump_sys_setxattr("/mnt/d", "user.huge", std::string(GetParam().bs + 1, 'h').data(),
+                                       GetParam().bs + 1, 0)), ERANGE);
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "user.mime_type", "text/html", 9, XATTR_REPLACE), 0);
+  struct stat st;
+  ASSERT_EQ(rump_sys_stat("/mnt/f", &st), 0);
+  EXPECT_EQ(st.st_blocks, 2 * (GetParam().bs / 1024) * 2) << "a data block and an attribute block";
+  check_clean();
+  EXPECT_NE(debugfs(img_, "ea_get /f user.mime_type").find("text/html"), std::string::npos)
+      << debugfs(img_, "ea_list /f");
+  EXPECT_NE(debugfs(img_, "ea_list /f").find("trusted.t"), std::string::npos);
+  EXPECT_NE(debugfs(img_, "ea_get /d user.big").find("bbbb"), std::string::npos);
+  // Mounted again: the same; then everything removed, and the blocks are free again.
+  ASSERT_EQ(m_.mount(img_), 0);
+  char buf[64];
+  ASSERT_EQ(rump_sys_getxattr("/mnt/f", "user.mime_type", buf, sizeof buf), 9);
+  EXPECT_EQ(std::string(buf, 9), "text/html");
+  ASSERT_EQ(rump_sys_removexattr("/mnt/f", "user.mime_type"), 0);
+  ASSERT_EQ(rump_sys_removexattr("/mnt/f", "trusted.t"), 0);
+  ASSERT_EQ(rump_sys_removexattr("/mnt/f", "security.s"), 0);
+  ASSERT_EQ(rump_sys_removexattr("/mnt/d", "user.big"), 0);
+  ASSERT_EQ(rump_sys_stat("/mnt/f", &st), 0);
+  EXPECT_EQ(st.st_blocks, 2 * (GetParam().bs / 1024));
+  EXPECT_EQ(rump_sys_listxattr("/mnt/f", buf, sizeof buf), 0);
+  // A file removed with its attributes frees both blocks.
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "user.again", "1", 1, 0), 0);
+  ASSERT_EQ(rump_sys_unlink("/mnt/f"), 0);
+  check_clean();
+}
+
+// Attributes mke2fs -d copied from a host tree: a small one in the inode's own area, a large one
+// in a block. Both read back; changing the one in the inode moves it to the block, removing the
+// other leaves the area and the block consistent for e2fsck.
+TEST(Ext2Xattr, InInodeAndBlockAttributesFromMke2fs) {
+  HostDir tmp;
+  std::string src = tmp / "src", img = tmp / "img";
+  ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+  write_host(src + "/f", "hi\n");
+  std::string large(3000, 's');
+  if (::setxattr((src + "/f").c_str(), "user.color", "blue", 4, 0) != 0 ||
+      ::setxattr((src + "/f").c_str(), "user.size", large.data(), large.size(), 0) != 0)
+    GTEST_SKIP() << "the host directory takes no user.* attributes: " << strerror(errno);
+  mkfs(img, "ext2", 4096, "16M", src);
+  if (debugfs(img, "ea_list /f").find("user.color") == std::string::npos)
+    GTEST_SKIP() << "this mke2fs does not copy extended attributes";
+  Mounted m;
+  ASSERT_EQ(m.mount(img), 0) << m.log();
+  char buf[4096];
+  ASSERT_EQ(rump_sys_getxattr("/mnt/f", "user.color", buf, sizeof buf), 4);
+  EXPECT_EQ(std::string(buf, 4), "blue");
+  ASSERT_EQ(rump_sys_getxattr("/mnt/f", "user.size", buf, sizeof buf), 3000);
+  EXPECT_EQ(std::string(buf, 3000), large);
+  ssize_t n = rump_sys_listxattr("/mnt/f", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_NE(std::string(buf, size_t(n)).find("user.color"), std::string::npos);
+  EXPECT_NE(std::string(buf, size_t(n)).find("user.size"), std::string::npos);
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "user.color", "green", 5, XATTR_REPLACE), 0);
+  ASSERT_EQ(rump_sys_removexattr("/mnt/f", "user.size"), 0);
+  ASSERT_EQ(rump_sys_setxattr("/mnt/f", "user.new", "n", 1, XATTR_CREATE), 0);
+  ASSERT_EQ(rump_sys_getxattr("/mnt/f", "user.color", buf, sizeof buf), 5);
+  EXPECT_EQ(std::string(buf, 5), "green");
+  EXPECT_EQ(ERRNO_OF(rump_sys_getxattr("/mnt/f", "user.size", buf, sizeof buf)), ENODATA);
+  ASSERT_EQ(m.umount(), 0);
+  CmdResult r = fsck(img);
+  EXPECT_EQ(r.status, 0) << r.out;
+  std::string list = debugfs(img, "ea_list /f");
+  EXPECT_NE(list.find("user.color (5) = \"green\""), std::string::npos) << list;
+  EXPECT_NE(list.find("user.new (1) = \"n\""), std::string::npos) << list;
+  EXPECT_EQ(list.find("user.size"), std::string::npos) << list;
 }
 
 INSTANTIATE_TEST_SUITE_P(

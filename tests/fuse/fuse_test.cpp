@@ -219,7 +219,7 @@ TEST_F(FuseTest, FreshImageTakesHostPrograms) {
 }
 
 // The system calls a program makes on files: holes, fallocate, copy_file_range, renameat2 with
-// RENAME_NOREPLACE and RENAME_EXCHANGE, statfs; xattrs are not supported.
+// RENAME_NOREPLACE and RENAME_EXCHANGE, statfs, extended attributes (kept in the image).
 TEST_F(FuseTest, FileCalls) {
   ASSERT_EQ(sh("mke2fs -q -F -t ext2 " + quote(img_) + " 16M").status, 0);
   mount({});
@@ -271,11 +271,39 @@ TEST_F(FuseTest, FileCalls) {
   EXPECT_NE(r.out, "0 0\n");
   r = sh("mkfifo " + quote(mnt_ + "/p") + " && stat -c %F " + quote(mnt_ + "/p"));
   EXPECT_EQ(r.out, "fifo\n") << r.err;
-  char v[16];
-  EXPECT_EQ(::getxattr((mnt_ + "/c").c_str(), "user.x", v, sizeof v), -1);
-  EXPECT_TRUE(errno == ENOTSUP || errno == ENODATA) << std::strerror(errno);
+  // Extended attributes: the kernel's, so e2fsck and debugfs see them in the image.
+  const std::string xf = mnt_ + "/c";
+  char v[64];
+  EXPECT_EQ(::getxattr(xf.c_str(), "user.x", v, sizeof v), -1);
+  EXPECT_EQ(errno, ENODATA) << std::strerror(errno);
+  ASSERT_EQ(::setxattr(xf.c_str(), "user.x", "value", 5, XATTR_CREATE), 0) << std::strerror(errno);
+  EXPECT_EQ(::setxattr(xf.c_str(), "user.x", "again", 5, XATTR_CREATE), -1);
+  EXPECT_EQ(errno, EEXIST);
+  ASSERT_EQ(::setxattr(xf.c_str(), "user.y", "", 0, 0), 0);
+  EXPECT_EQ(::getxattr(xf.c_str(), "user.x", nullptr, 0), 5);
+  ASSERT_EQ(::getxattr(xf.c_str(), "user.x", v, sizeof v), 5);
+  EXPECT_EQ(std::string(v, 5), "value");
+  EXPECT_EQ(::getxattr(xf.c_str(), "user.x", v, 2), -1);
+  EXPECT_EQ(errno, ERANGE);
+  ssize_t ln = ::listxattr(xf.c_str(), v, sizeof v);
+  EXPECT_EQ(std::string(v, ln > 0 ? size_t(ln) : 0), std::string("user.x\0user.y\0", 14));
+  ASSERT_EQ(::removexattr(xf.c_str(), "user.y"), 0);
+  EXPECT_EQ(::removexattr(xf.c_str(), "user.y"), -1);
+  EXPECT_EQ(errno, ENODATA);
+  EXPECT_EQ(::setxattr(xf.c_str(), "foo.bar", "x", 1, 0), -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  // On an open file with no name left.
+  int xfd = ::open(xf.c_str(), O_RDONLY);
+  ASSERT_GE(xfd, 0);
+  ASSERT_EQ(::link(xf.c_str(), (mnt_ + "/c2").c_str()), 0);
+  ASSERT_EQ(::unlink(xf.c_str()), 0);
+  ASSERT_EQ(::unlink((mnt_ + "/c2").c_str()), 0);
+  EXPECT_EQ(::fgetxattr(xfd, "user.x", v, sizeof v), 5) << std::strerror(errno);
+  ::close(xfd);
+  ASSERT_EQ(::setxattr((mnt_ + "/holes").c_str(), "user.kept", "yes", 3, 0), 0);
   unmount();
   expect_fsck_clean();
+  EXPECT_NE(sh("debugfs -R 'ea_get /holes user.kept' " + quote(img_)).out.find("yes"), std::string::npos);
 }
 
 // Requests run with the caller's credentials in the kernel: another host user (allow_other)

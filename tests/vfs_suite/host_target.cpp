@@ -240,6 +240,27 @@ class HostTarget final : public Fs {
     // Linux's faccessat has no flags argument; faccessat2 is the call with one.
     HOST(syscall(SYS_faccessat2, d, p, m, f));
   }
+  long sys_setxattr(const char* p, const char* n, const void* v, size_t s, int f,
+                    bool follow) override {
+    HOST(syscall(follow ? SYS_setxattr : SYS_lsetxattr, p, n, v, s, f));
+  }
+  long sys_fsetxattr(int fd, const char* n, const void* v, size_t s, int f) override {
+    HOST(syscall(SYS_fsetxattr, fd, n, v, s, f));
+  }
+  long sys_getxattr(const char* p, const char* n, void* v, size_t s, bool follow) override {
+    HOST(syscall(follow ? SYS_getxattr : SYS_lgetxattr, p, n, v, s));
+  }
+  long sys_fgetxattr(int fd, const char* n, void* v, size_t s) override {
+    HOST(syscall(SYS_fgetxattr, fd, n, v, s));
+  }
+  long sys_listxattr(const char* p, char* l, size_t s, bool follow) override {
+    HOST(syscall(follow ? SYS_listxattr : SYS_llistxattr, p, l, s));
+  }
+  long sys_flistxattr(int fd, char* l, size_t s) override { HOST(syscall(SYS_flistxattr, fd, l, s)); }
+  long sys_removexattr(const char* p, const char* n, bool follow) override {
+    HOST(syscall(follow ? SYS_removexattr : SYS_lremovexattr, p, n));
+  }
+  long sys_fremovexattr(int fd, const char* n) override { HOST(syscall(SYS_fremovexattr, fd, n)); }
   long sys_chmod(const char* p, mode_t m) override { HOST(syscall(SYS_chmod, p, m)); }
   long sys_fchmod(int fd, mode_t m) override { HOST(syscall(SYS_fchmod, fd, m)); }
   long sys_fchmodat(int d, const char* p, mode_t m, int f) override {

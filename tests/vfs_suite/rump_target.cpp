@@ -145,6 +145,27 @@ class RumpTarget final : public Fs {
   long sys_faccessat(int d, const char* p, int m, int f) override {
     RUMP(rump_sys_faccessat(d, p, m, f));
   }
+  long sys_setxattr(const char* p, const char* n, const void* v, size_t s, int f,
+                    bool follow) override {
+    RUMP(follow ? rump_sys_setxattr(p, n, v, s, f) : rump_sys_lsetxattr(p, n, v, s, f));
+  }
+  long sys_fsetxattr(int fd, const char* n, const void* v, size_t s, int f) override {
+    RUMP(rump_sys_fsetxattr(fd, n, v, s, f));
+  }
+  long sys_getxattr(const char* p, const char* n, void* v, size_t s, bool follow) override {
+    RUMP(follow ? rump_sys_getxattr(p, n, v, s) : rump_sys_lgetxattr(p, n, v, s));
+  }
+  long sys_fgetxattr(int fd, const char* n, void* v, size_t s) override {
+    RUMP(rump_sys_fgetxattr(fd, n, v, s));
+  }
+  long sys_listxattr(const char* p, char* l, size_t s, bool follow) override {
+    RUMP(follow ? rump_sys_listxattr(p, l, s) : rump_sys_llistxattr(p, l, s));
+  }
+  long sys_flistxattr(int fd, char* l, size_t s) override { RUMP(rump_sys_flistxattr(fd, l, s)); }
+  long sys_removexattr(const char* p, const char* n, bool follow) override {
+    RUMP(follow ? rump_sys_removexattr(p, n) : rump_sys_lremovexattr(p, n));
+  }
+  long sys_fremovexattr(int fd, const char* n) override { RUMP(rump_sys_fremovexattr(fd, n)); }
   long sys_chmod(const char* p, mode_t m) override { RUMP(rump_sys_chmod(p, m)); }
   long sys_fchmod(int fd, mode_t m) override { RUMP(rump_sys_fchmod(fd, m)); }
   long sys_fchmodat(int d, const char* p, mode_t m, int f) override {

@@ -280,6 +280,62 @@ long Fs::access(std::string_view path, int mode) {
 long Fs::faccessat(int dirfd, std::string_view path, int mode, int flags) {
   return sys_faccessat(dirfd, translate(path).c_str(), mode, flags);
 }
+long Fs::setxattr(std::string_view path, std::string_view name, std::string_view value, int flags,
+                  bool follow) {
+  return sys_setxattr(translate(path).c_str(), std::string(name).c_str(), value.data(),
+                      value.size(), flags, follow);
+}
+long Fs::fsetxattr(int fd, std::string_view name, std::string_view value, int flags) {
+  return sys_fsetxattr(fd, std::string(name).c_str(), value.data(), value.size(), flags);
+}
+long Fs::getxattr(std::string_view path, std::string_view name, std::string* out, size_t size,
+                  bool follow) {
+  std::string buf(size, '\0');
+  long r = sys_getxattr(translate(path).c_str(), std::string(name).c_str(),
+                        size ? buf.data() : nullptr, size, follow);
+  if (out != nullptr) *out = r > 0 && size != 0 ? buf.substr(0, size_t(r)) : std::string();
+  return r;
+}
+long Fs::fgetxattr(int fd, std::string_view name, std::string* out, size_t size) {
+  std::string buf(size, '\0');
+  long r = sys_fgetxattr(fd, std::string(name).c_str(), size ? buf.data() : nullptr, size);
+  if (out != nullptr) *out = r > 0 && size != 0 ? buf.substr(0, size_t(r)) : std::string();
+  return r;
+}
+namespace {
+// "a\0b\0" -> {"a", "b"}, sorted (file systems list in their own order).
+std::vector<std::string> split_names(const std::string& buf, long len) {
+  std::vector<std::string> names;
+  size_t at = 0;
+  while (len > 0 && at < size_t(len)) {
+    size_t end = buf.find('\0', at);
+    if (end == std::string::npos || end >= size_t(len)) end = size_t(len);
+    names.push_back(buf.substr(at, end - at));
+    at = end + 1;
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+long Fs::listxattr(std::string_view path, std::vector<std::string>* out, size_t size, bool follow) {
+  std::string buf(size, '\0');
+  long r = sys_listxattr(translate(path).c_str(), size ? buf.data() : nullptr, size, follow);
+  if (out != nullptr) *out = size != 0 ? split_names(buf, r) : std::vector<std::string>();
+  return r;
+}
+long Fs::flistxattr(int fd, std::vector<std::string>* out, size_t size) {
+  std::string buf(size, '\0');
+  long r = sys_flistxattr(fd, size ? buf.data() : nullptr, size);
+  if (out != nullptr) *out = size != 0 ? split_names(buf, r) : std::vector<std::string>();
+  return r;
+}
+long Fs::removexattr(std::string_view path, std::string_view name, bool follow) {
+  return sys_removexattr(translate(path).c_str(), std::string(name).c_str(), follow);
+}
+long Fs::fremovexattr(int fd, std::string_view name) {
+  return sys_fremovexattr(fd, std::string(name).c_str());
+}
+
 long Fs::chmod(std::string_view path, mode_t mode) {
   return sys_chmod(translate(path).c_str(), mode);
 }

@@ -187,6 +187,20 @@ class Fs {
   long statfs(std::string_view path, StatfsInfo* out);
   long fstatfs(int fd, StatfsInfo* out);
 
+  // extended attributes; follow false: the l* calls. get/list: out gets the value, or the
+  // names sorted; size is the buffer size passed (0: the call returns the size needed).
+  long setxattr(std::string_view path, std::string_view name, std::string_view value, int flags,
+                bool follow = true);
+  long fsetxattr(int fd, std::string_view name, std::string_view value, int flags);
+  long getxattr(std::string_view path, std::string_view name, std::string* out,
+                size_t size = 65536, bool follow = true);
+  long fgetxattr(int fd, std::string_view name, std::string* out, size_t size = 65536);
+  long listxattr(std::string_view path, std::vector<std::string>* out, size_t size = 65536,
+                 bool follow = true);
+  long flistxattr(int fd, std::vector<std::string>* out, size_t size = 65536);
+  long removexattr(std::string_view path, std::string_view name, bool follow = true);
+  long fremovexattr(int fd, std::string_view name);
+
   // the name space
   long mkdir(std::string_view path, mode_t mode);
   long mkdirat(int dirfd, std::string_view path, mode_t mode);
@@ -275,6 +289,17 @@ class Fs {
                          struct statx* stx) = 0;
   virtual long sys_access(const char* path, int mode) = 0;
   virtual long sys_faccessat(int dirfd, const char* path, int mode, int flags) = 0;
+  virtual long sys_setxattr(const char* path, const char* name, const void* value, size_t size,
+                            int flags, bool follow) = 0;
+  virtual long sys_fsetxattr(int fd, const char* name, const void* value, size_t size,
+                             int flags) = 0;
+  virtual long sys_getxattr(const char* path, const char* name, void* value, size_t size,
+                            bool follow) = 0;
+  virtual long sys_fgetxattr(int fd, const char* name, void* value, size_t size) = 0;
+  virtual long sys_listxattr(const char* path, char* list, size_t size, bool follow) = 0;
+  virtual long sys_flistxattr(int fd, char* list, size_t size) = 0;
+  virtual long sys_removexattr(const char* path, const char* name, bool follow) = 0;
+  virtual long sys_fremovexattr(int fd, const char* name) = 0;
   virtual long sys_chmod(const char* path, mode_t mode) = 0;
   virtual long sys_fchmod(int fd, mode_t mode) = 0;
   virtual long sys_fchmodat(int dirfd, const char* path, mode_t mode, int flags) = 0;

@@ -517,6 +517,67 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   reply_status(req, datasync ? rump_sys_fdatasync(fd) : rump_sys_fsync(fd));
 }
 
+// Extended attributes: the l* calls on the node's path (the host has followed any symbolic
+// link already: a node that is a link means the link itself), the f* calls on an open
+// descriptor for a node with no name left.
+struct XattrTarget {
+  std::string path;
+  int fd = -1;
+  bool owned = false;
+  XattrTarget(fuse_req_t req, fuse_ino_t ino) : path(state(req).nodes->path(ino)) {
+    fd = unnamed_fd(state(req), ino, path, &owned);
+  }
+  ~XattrTarget() {
+    if (owned) rump_sys_close(fd);
+  }
+  XattrTarget(const XattrTarget&) = delete;
+  XattrTarget& operator=(const XattrTarget&) = delete;
+};
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                 int flags) {
+  RF_ENTER(req);
+  XattrTarget t(req, ino);
+  int r = t.fd >= 0 ? rump_sys_fsetxattr(t.fd, name, value, size, flags)
+                    : rump_sys_lsetxattr(t.path.c_str(), name, value, size, flags);
+  reply_status(req, r);
+}
+
+// The host asks with size 0 for the size needed, then with a buffer.
+void reply_sized(fuse_req_t req, ssize_t n, const std::vector<char>& buf, size_t size) {
+  if (n < 0) return reply_status(req, -1);
+  if (size == 0) {
+    fuse_reply_xattr(req, static_cast<size_t>(n));
+    return;
+  }
+  fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
+}
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  RF_ENTER(req);
+  XattrTarget t(req, ino);
+  std::vector<char> buf(size);
+  ssize_t n = t.fd >= 0 ? rump_sys_fgetxattr(t.fd, name, size ? buf.data() : nullptr, size)
+                        : rump_sys_lgetxattr(t.path.c_str(), name, size ? buf.data() : nullptr, size);
+  reply_sized(req, n, buf, size);
+}
+
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  RF_ENTER(req);
+  XattrTarget t(req, ino);
+  std::vector<char> buf(size);
+  ssize_t n = t.fd >= 0 ? rump_sys_flistxattr(t.fd, size ? buf.data() : nullptr, size)
+                        : rump_sys_llistxattr(t.path.c_str(), size ? buf.data() : nullptr, size);
+  reply_sized(req, n, buf, size);
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  RF_ENTER(req);
+  XattrTarget t(req, ino);
+  int r = t.fd >= 0 ? rump_sys_fremovexattr(t.fd, name) : rump_sys_lremovexattr(t.path.c_str(), name);
+  reply_status(req, r);
+}
+
 void op_statfs(fuse_req_t req, fuse_ino_t) {
   RF_ENTER(req);
   struct statfs sf;
@@ -620,8 +681,10 @@ fuse_lowlevel_ops make_ops() {
   o.fallocate = op_fallocate;
   o.lseek = op_lseek;
   o.copy_file_range = op_copy_file_range;
-  // No extended attributes in the VFS yet: getxattr & co. stay unset, libfuse answers ENOSYS
-  // and the host stops asking.
+  o.setxattr = op_setxattr;
+  o.getxattr = op_getxattr;
+  o.listxattr = op_listxattr;
+  o.removexattr = op_removexattr;
   return o;
 }
 

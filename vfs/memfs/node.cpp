@@ -33,6 +33,7 @@ void MemNode::release_storage() RK_NO_THREAD_SAFETY_ANALYSIS {
   target_ = nullptr;
   pages_.free_range(0, kNoPage);
   entries_.release();
+  xattrs_.clear(acct);
   // A removed directory's last parent: it may go now too.
   RefPtr<MemNode> parent = std::move(old_parent_);
   // The node's own bytes and inode are the file system's again now; the memory follows later.
@@ -180,6 +181,35 @@ Result<void> MemNode::setattr(const SetAttr& sa) {
   if (sa.mask & SetAttr::kAtime) atime_ = sa.atime;
   if (sa.mask & SetAttr::kMtime) mtime_ = sa.mtime;
   ctime_ = (sa.mask & SetAttr::kCtime) ? sa.ctime : t;
+  return ok();
+}
+
+namespace {
+bool memfs_namespace(std::string_view name) {
+  return name.starts_with("user.") || name.starts_with("trusted.") || name.starts_with("security.");
+}
+}  // namespace
+
+Result<size_t> MemNode::getxattr(std::string_view name, void* buf, size_t size) {
+  if (!memfs_namespace(name)) return Errno::kOpNotSupp;
+  return xattrs_.get(name, buf, size);
+}
+
+Result<size_t> MemNode::listxattr(const kern::Cred& cred, char* buf, size_t size) {
+  return xattrs_.list(cred.privileged(), buf, size);
+}
+
+Result<void> MemNode::setxattr(std::string_view name, const void* value, size_t size, int flags) {
+  if (!memfs_namespace(name)) return Errno::kOpNotSupp;
+  RK_TRY(xattrs_.set(fs_->account(), name, value, size, flags));
+  touch_ctime(now());
+  return ok();
+}
+
+Result<void> MemNode::removexattr(std::string_view name) {
+  if (!memfs_namespace(name)) return Errno::kOpNotSupp;
+  RK_TRY(xattrs_.remove(fs_->account(), name));
+  touch_ctime(now());
   return ok();
 }
 

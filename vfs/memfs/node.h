@@ -31,6 +31,7 @@
 #include "kern/lock.h"
 #include "vfs/memfs/dirent.h"
 #include "vfs/memfs/pages.h"
+#include "vfs/memfs/xattr.h"
 #include "vfs/types.h"
 #include "vfs/vnode.h"
 
@@ -87,6 +88,14 @@ class MemNode final : public Vnode {
   // --- attributes (node.cpp) ---------------------------------------------------------------
   Result<void> getattr(Vattr& va) override RK_REQUIRES_SHARED(lock());
   Result<void> setattr(const SetAttr& sa) override RK_REQUIRES(lock());
+  // user., trusted. and security. names, as Linux's tmpfs (xattr.h); EOPNOTSUPP for others.
+  Result<size_t> getxattr(std::string_view name, void* buf, size_t size) override
+      RK_REQUIRES_SHARED(lock());
+  Result<size_t> listxattr(const kern::Cred& cred, char* buf, size_t size) override
+      RK_REQUIRES_SHARED(lock());
+  Result<void> setxattr(std::string_view name, const void* value, size_t size, int flags) override
+      RK_REQUIRES(lock());
+  Result<void> removexattr(std::string_view name) override RK_REQUIRES(lock());
 
   void inactive() override;
 
@@ -162,6 +171,8 @@ class MemNode final : public Vnode {
   PageTable pages_ RK_GUARDED_BY(lock());
   // Directories.
   DirTable entries_ RK_GUARDED_BY(lock());
+  // Extended attributes (any type of node).
+  MemXattrs xattrs_ RK_GUARDED_BY(lock());
   // Symlinks: the target, immutable after create.
   char* target_ = nullptr;
   uint32_t target_len_ = 0;

@@ -9,4 +9,5 @@ set(MEMFS_SOURCES
   memfs/file.cpp
   memfs/fs.cpp
   memfs/options.cpp
+  memfs/xattr.cpp
 )

@@ -127,6 +127,22 @@ int rump_sys_fallocate(int fd, int mode, off_t offset, off_t len);
 int rump_sys_fsync(int fd);
 int rump_sys_fdatasync(int fd);
 void rump_sys_sync(void);
+/* Extended attributes (Linux's: user., trusted., security. names; flags XATTR_CREATE = 1,
+ * XATTR_REPLACE = 2). */
+int rump_sys_setxattr(const char *path, const char *name, const void *value, size_t size,
+                      int flags);
+int rump_sys_lsetxattr(const char *path, const char *name, const void *value, size_t size,
+                       int flags);
+int rump_sys_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+ssize_t rump_sys_getxattr(const char *path, const char *name, void *value, size_t size);
+ssize_t rump_sys_lgetxattr(const char *path, const char *name, void *value, size_t size);
+ssize_t rump_sys_fgetxattr(int fd, const char *name, void *value, size_t size);
+ssize_t rump_sys_listxattr(const char *path, char *list, size_t size);
+ssize_t rump_sys_llistxattr(const char *path, char *list, size_t size);
+ssize_t rump_sys_flistxattr(int fd, char *list, size_t size);
+int rump_sys_removexattr(const char *path, const char *name);
+int rump_sys_lremovexattr(const char *path, const char *name);
+int rump_sys_fremovexattr(int fd, const char *name);
 int rump_sys_statfs(const char *path, struct statfs *buf);
 int rump_sys_fstatfs(int fd, struct statfs *buf);
 ssize_t rump_sys_getdents64(int fd, void *dirp, size_t count);
