@@ -29,6 +29,9 @@ Result<Ref<Vnode>> open_create(kern::Lwp& l, int dirfd, const char* path, uint32
   RK_TRY(namei_parent(l, dirfd, path, np));
   for (int links = 0;; ++links) {
     if (np.is_dot()) return (flags & kOExcl) ? Errno::kExist : Errno::kIsDir;
+    // A trailing slash is refused before the last name is even looked up (Linux's
+    // open_last_lookups): "dangling/" must not create the symlink's target.
+    if (np.trailing_slash) return Errno::kIsDir;
     Result<Ref<Vnode>> existing = lookup_in(l, *np.dir, np.name.view());
     if (existing.ok()) {
       Ref<Vnode> v = std::move(existing).value();
@@ -50,11 +53,10 @@ Result<Ref<Vnode>> open_create(kern::Lwp& l, int dirfd, const char* path, uint32
         np = std::move(next);
         continue;
       }
-      if (v->is_dir() || np.trailing_slash) return Errno::kIsDir;
+      if (v->is_dir()) return Errno::kIsDir;
       return v;
     }
     if (existing.error() != Errno::kNoEnt) return existing.error();
-    if (np.trailing_slash) return Errno::kIsDir;
     Ref<Vnode> v = RK_TRY(create_node(l, *np.dir, np.name.view(), VType::kReg, mode, 0));
     *created = true;
     return v;

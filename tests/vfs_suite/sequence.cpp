@@ -3,6 +3,7 @@
 
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <sys/xattr.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -169,6 +170,17 @@ std::string to_string(const Op& o) {
     case OpKind::kUtimens:
       return "utimensat(AT_FDCWD, " + q(o.a) + ", {100, 200}, " +
              (o.x == AT_SYMLINK_NOFOLLOW ? "AT_SYMLINK_NOFOLLOW" : std::to_string(o.x)) + ")";
+    case OpKind::kSetxattr:
+      return std::string(o.y ? "" : "l") + "setxattr(" + q(o.a) + ", " + q(o.b) + ", " +
+             std::to_string(o.z) + " bytes, " +
+             flag_names(o.x, {{XATTR_CREATE, "XATTR_CREATE"}, {XATTR_REPLACE, "XATTR_REPLACE"}}, "0") +
+             ")";
+    case OpKind::kGetxattr:
+      return std::string(o.y ? "" : "l") + "getxattr(" + q(o.a) + ", " + q(o.b) + ", " + n + ")";
+    case OpKind::kListxattr:
+      return std::string(o.y ? "" : "l") + "listxattr(" + q(o.a) + ", " + n + ")";
+    case OpKind::kRemovexattr:
+      return std::string(o.y ? "" : "l") + "removexattr(" + q(o.a) + ", " + q(o.b) + ")";
   }
   return "?";
 }
@@ -188,6 +200,18 @@ Op pwrite(long fd, std::string d, long off) { return {OpKind::kPwrite, std::move
 Op lseek(long fd, long off, long wh) { return {OpKind::kLseek, "", "", fd, off, wh}; }
 Op ftruncate(long fd, long len) { return {OpKind::kFtruncate, "", "", fd, len}; }
 Op truncate(std::string p, long len) { return {OpKind::kTruncate, std::move(p), "", len}; }
+Op setxattr(std::string p, std::string name, long value_len, long flags, bool follow) {
+  return {OpKind::kSetxattr, std::move(p), std::move(name), flags, follow ? 1 : 0, value_len};
+}
+Op getxattr(std::string p, std::string name, long size, bool follow) {
+  return {OpKind::kGetxattr, std::move(p), std::move(name), size, follow ? 1 : 0};
+}
+Op listxattr(std::string p, long size, bool follow) {
+  return {OpKind::kListxattr, std::move(p), "", size, follow ? 1 : 0};
+}
+Op removexattr(std::string p, std::string name, bool follow) {
+  return {OpKind::kRemovexattr, std::move(p), std::move(name), 0, follow ? 1 : 0};
+}
 Op fallocate(long fd, long mode, long off, long len) {
   return {OpKind::kFallocate, "", "", fd, mode, off, len};
 }
@@ -310,6 +334,20 @@ std::string apply(Fs& fs, const Op& o, const CompareOptions& opt) {
       const timespec t[2] = {{100, 0}, {200, 0}};
       return result_str(fs.utimensat(AT_FDCWD, o.a, t, int(o.x)));
     }
+    case OpKind::kSetxattr:
+      return result_str(fs.setxattr(o.a, o.b, std::string(size_t(o.z), 'v'), int(o.x), o.y != 0));
+    case OpKind::kGetxattr: {
+      long r = fs.getxattr(o.a, o.b, &s, size_t(o.x), o.y != 0);
+      return data(r, s);
+    }
+    case OpKind::kListxattr: {
+      std::vector<std::string> names;
+      long r = fs.listxattr(o.a, &names, size_t(o.x), o.y != 0);
+      std::string all;
+      for (const auto& nm : names) all += " " + nm;
+      return r < 0 ? result_str(r) : std::to_string(r) + all;
+    }
+    case OpKind::kRemovexattr: return result_str(fs.removexattr(o.a, o.b, o.y != 0));
   }
   return "?";
 }
@@ -345,6 +383,16 @@ void walk(Fs& fs, const std::string& dir, int depth, const CompareOptions& opt, 
       std::string target;
       long lr = fs.readlink(path, &target);
       *out += " -> " + (lr < 0 ? result_str(lr) : target);
+    }
+    if (sr == 0) {
+      std::vector<std::string> names;
+      if (fs.listxattr(path, &names, 65536, false) > 0) {
+        for (const std::string& nm : names) {
+          std::string v;
+          long vr = fs.getxattr(path, nm, &v, 65536, false);
+          *out += " [" + nm + "=" + (vr < 0 ? result_str(vr) : quote(v)) + "]";
+        }
+      }
     }
     *out += "\n";
     if (sr == 0 && st.is_dir() && depth < 10) walk(fs, path, depth + 1, opt, out);
@@ -414,6 +462,9 @@ Sequence random_sequence(uint64_t seed, int n) {
     }
   };
   auto offset = [&]() { return one_of({0, 1, 5, 4096, 4100, 8192, 10000, -1}); };
+  static const char* kXattrNames[] = {"user.a", "user.a", "user.b", "trusted.t", "security.s",
+                                      "foo.x"};
+  auto xattr_name = [&]() { return std::string(kXattrNames[pick(6)]); };
   auto mode = [&]() { return one_of({0644, 0600, 0755, 0777, 0000, 01777, 02755, 0444}); };
   auto open_flags = [&]() {
     long f = one_of({O_RDONLY, O_WRONLY, O_RDWR, O_RDWR, O_PATH});
@@ -487,6 +538,13 @@ Sequence random_sequence(uint64_t seed, int n) {
       {2, [&] { return op::getcwd(one_of({4096, 2})); }},
       {1, [&] { return op::umask(one_of({022, 077, 0, 027})); }},
       {1, [&] { return op::utimens(path(), chance(30) ? AT_SYMLINK_NOFOLLOW : 0); }},
+      {4, [&] {
+         return op::setxattr(path(), xattr_name(), one_of({0, 2, 100}),
+                             one_of({0, 0, XATTR_CREATE, XATTR_REPLACE}), chance(80));
+       }},
+      {3, [&] { return op::getxattr(path(), xattr_name(), one_of({65536, 65536, 0, 1}), chance(80)); }},
+      {2, [&] { return op::listxattr(path(), one_of({65536, 65536, 0, 5}), chance(80)); }},
+      {2, [&] { return op::removexattr(path(), xattr_name(), chance(80)); }},
   };
   // clang-format on
   int total = 0;
@@ -602,7 +660,8 @@ std::vector<NamedSequence> hand_written_sequences() {
                 symlink("f", "/lf"), stat("/f/"), lstat("/ld/"), lstat("/lf/"),
                 mkdir("/n/"), open("/n2/", kCreat), unlink("/d/"), unlink("/f/"),
                 rmdir("/ld/"), rename("/f/", "/g"), rename("/f", "/g/"), link("/f", "/h/"),
-                symlink("f", "/s/"), mkfifo("/p/"), list("/")}});
+                symlink("f", "/s/"), mkfifo("/p/"), symlink("nowhere", "/dl"),
+                open("/dl/", kCreat), open("/d/", kCreat | O_EXCL), list("/")}});
   v.push_back({"cwd",
                {mkdir("/d"), mkdir("/d/e"), chdir("/d/e"), getcwd(), getcwd(5), getcwd(6),
                 rename("/d", "/x"), getcwd(), open("rel", kCreat), chdir(".."), getcwd(),

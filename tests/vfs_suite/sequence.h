@@ -18,7 +18,7 @@ enum class OpKind {
   kFallocate, kFsync, kDup, kDup2, kFcntl, kFstat, kPipe2,
   kMkdir, kMkdirat, kRmdir, kUnlink, kUnlinkat, kRename, kRenameat2, kLink, kSymlink,
   kReadlink, kStat, kLstat, kAccess, kChmod, kMknodFifo, kListDir, kChdir, kFchdir, kGetcwd,
-  kUmask, kUtimens,
+  kUmask, kUtimens, kSetxattr, kGetxattr, kListxattr, kRemovexattr,
 };
 // clang-format on
 
@@ -73,6 +73,11 @@ Op chdir(std::string path);
 Op fchdir(long fd);
 Op getcwd(long size = 4096);
 Op umask(long mask);
+// Extended attributes: follow false for the l* calls; the value is value_len bytes of 'v'.
+Op setxattr(std::string path, std::string name, long value_len, long flags, bool follow = true);
+Op getxattr(std::string path, std::string name, long size = 65536, bool follow = true);
+Op listxattr(std::string path, long size = 65536, bool follow = true);
+Op removexattr(std::string path, std::string name, bool follow = true);
 Op utimens(std::string path, long flags);
 }  // namespace op
 
