@@ -2,7 +2,8 @@
 # Installs the Debian packages the build and the tests need, if any is missing.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config libgtest-dev libgmock-dev
-      libbenchmark-dev fdisk e2fsprogs e2tools libfuse3-dev fuse3 fuse2fs rsync git)
+      libbenchmark-dev fdisk e2fsprogs e2tools libfuse3-dev fuse3 fuse2fs rsync git
+      bzip2 xz-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@ set(FSU_COMMANDS cat chmod chown cp df diff du ecp exec find get ln ls mkdir mkf
 
 add_library(fsu_lib STATIC
   fsu/args.cpp fsu/attr.cpp fsu/cat.cpp fsu/commands.cpp fsu/copy.cpp fsu/cp.cpp fsu/df.cpp
-  fsu/diff.cpp fsu/du.cpp fsu/exec.cpp fsu/find.cpp fsu/format.cpp fsu/fs_host.cpp fsu/fs_kernel.cpp
+  fsu/diff.cpp fsu/du.cpp fsu/exec.cpp fsu/find.cpp fsu/host_run.cpp fsu/format.cpp fsu/fs_host.cpp fsu/fs_kernel.cpp
   fsu/ln.cpp fsu/ls.cpp fsu/mkdir.cpp fsu/mknod.cpp fsu/mount.cpp fsu/probe.cpp
   fsu/progress.cpp fsu/rm.cpp fsu/stat.cpp fsu/tar.cpp fsu/tar_format.cpp)
 target_include_directories(fsu_lib PUBLIC ${PROJECT_SOURCE_DIR})

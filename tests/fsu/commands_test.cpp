@@ -319,6 +319,14 @@ TEST_F(FsuCommands, FindLikeFind) {
       {{"/t", "(", "-name", "a*", "-o", "-name", "e*", ")", "-type", "f"}, "\\( -name 'a*' -o -name 'e*' \\) -type f"},
       {{"/t", "-perm", "-4000"}, "-perm -4000"},
       {{"/t", "-links", "2", "-type", "f"}, "-links 2 -type f"},
+      {{"/t", "-mtime", "+1000"}, "-mtime +1000"},
+      {{"/t", "-mtime", "-1", "-type", "f"}, "-mtime -1 -type f"},
+      {{"/t", "-mmin", "+60"}, "-mmin +60"},
+      {{"/t", "-newer", "/t/sub/deep/f", "-type", "f"}, "-newer sub/deep/f -type f"},
+      // -exec: the command gets a host copy of each file; the output is the command's.
+      {{"/t", "-name", "*.txt", "-exec", "cat", "{}", ";"}, "-name '*.txt' -exec cat {} \\;"},
+      {{"/t", "-type", "f", "-name", "[fn]*", "-exec", "cat", "{}", "+"},
+       "-type f -name '[fn]*' -exec cat {} +"},
   };
   for (const Case& c : cases) {
     auto r = run_command("find", c.args);
@@ -380,6 +388,36 @@ TEST_F(FsuCommands, TarOutAndIn) {
   EXPECT_EQ(describe(src, true), describe(d + "/back", true));
   r = run_command("tar", {"-tv", "-f", d + "/out.tar"});
   EXPECT_NE(r.out.find("./sub/deep/f"), std::string::npos);
+}
+
+// Compressed archives: -z/-j/-J run the host's compressor (gzip, bzip2, xz) between the archive
+// and the tar stream; reading a file, its magic number picks the program without an option.
+TEST_F(FsuCommands, TarCompressed) {
+  std::string src = put_tree();
+  std::string d = fsu_test::host_dir("tarz");
+  std::string host = sh("cd " + quote(src) + " && tar -cf - . | tar -tf - | sort").out;
+  for (auto [opt, prog, ext] : {std::tuple{"-z", "gzip", "tgz"}, std::tuple{"-j", "bzip2", "tbz"},
+                                std::tuple{"-J", "xz", "txz"}}) {
+    if (sh(std::string("command -v ") + prog).status != 0) continue;
+    std::string a = d + "/out." + ext;
+    auto r = run_command("tar", {"-c", opt, "-f", a, "-C", "/t", "."});
+    ASSERT_EQ(r.status, 0) << opt << r.err;
+    EXPECT_EQ(sh("tar -t " + std::string(opt) + " -f " + quote(a) + " | sort").out, host) << opt;
+    // A host archive in, without naming the compression.
+    std::string in = d + "/in." + ext;
+    sh("tar -c " + std::string(opt) + " -f " + quote(in) + " -C " + quote(src) + " .");
+    std::string into = std::string("/in_") + ext;
+    ASSERT_EQ(run_command("mkdir", {into}).status, 0);
+    r = run_command("tar", {"-x", "-f", in, "-C", into});
+    ASSERT_EQ(r.status, 0) << opt << r.err;
+    EXPECT_EQ(run_command("get", {"-a", into, d + "/back_" + ext}).status, 0);
+    EXPECT_EQ(describe(src, true), describe(d + "/back_" + ext, true)) << opt;
+  }
+  // A compressor that fails is an error, not a silent empty archive.
+  sh("printf 'not gzip' > " + quote(d + "/bad.tgz"));
+  auto r = run_command("tar", {"-t", "-z", "-f", d + "/bad.tgz"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("gzip failed"), std::string::npos) << r.err;
 }
 
 // Damaged archives (random bytes changed, cut short) fail with a message or extract what they

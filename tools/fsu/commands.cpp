@@ -73,8 +73,11 @@ const std::vector<Command> kCommands = {
     {"find", cmd_find, always, "[PATH]... [EXPRESSION]",
      "Walk the image's tree below PATHs (default '.') and print what matches, as find(1).\n"
      "Tests: -name PAT, -iname PAT, -path PAT, -type [bcdpfls], -size [+-]N[ckMG], -empty,\n"
-     "-newer FILE, -perm [-/]MODE, -user ID, -group ID, -links N, -true, -false.\n"
-     "Actions: -print, -print0, -ls, -prune. Options: -maxdepth N, -mindepth N.\n"
+     "-newer FILE (-anewer, -cnewer), -mtime/-atime/-ctime [+-]DAYS, -mmin/-amin/-cmin\n"
+     "[+-]MINUTES, -perm [-/]MODE, -user ID, -group ID, -links N, -true, -false.\n"
+     "Actions: -print, -print0, -ls, -prune, -exec COMMAND {} ; and -exec COMMAND {} +\n"
+     "(COMMAND runs on the host with a private copy of each regular file in place of {};\n"
+     "other files are named by their path in the image). Options: -maxdepth N, -mindepth N.\n"
      "Operators: ( EXPR ), ! EXPR, -not, EXPR -a EXPR, EXPR -o EXPR."},
     {"get", cmd_get, always, "[-RpLa] IMAGE-PATH... HOST-PATH",
      "Copy files from the image to the host, with cp(1)'s rules.\n"
@@ -119,13 +122,15 @@ const std::vector<Command> kCommands = {
      "  -L  follow symbolic links\n  -f  the file system's status instead\n"
      "  -c FORMAT, --format=FORMAT  print FORMAT with %n %N %s %b %B %f %F %a %A %u %U %g %G\n"
      "      %i %h %d %D %t %T %o %x %X %y %Y %z %Z %w %W %% (a newline after each file)"},
-    {"tar", cmd_tar, tar_reads, "-c|-x|-t [-v] [-p] [-f ARCHIVE] [-C DIR] [PATH]...",
+    {"tar", cmd_tar, tar_reads, "-c|-x|-t [-vpzjJ] [-f ARCHIVE] [-C DIR] [PATH]...",
      "Make a tar archive (ustar with pax extensions) of PATHs of the image, or extract one into\n"
      "the image, or list one. ARCHIVE is a host file, '-' (the default) standard input/output.\n"
      "  -c  create from PATHs (default '.')   -x  extract into the image   -t  list\n"
      "  -f  the archive on the host   -C  extract into (or archive from) DIR of the image\n"
      "  -v  name each file (on stderr when the archive is standard output)\n"
-     "  -p  on extracting, keep owners (modes and times are always kept)"},
+     "  -p  on extracting, keep owners (modes and times are always kept)\n"
+     "  -z, -j, -J, --zstd  through gzip, bzip2, xz or zstd (the host's programs); reading a\n"
+     "      file, the compression is found from its first bytes"},
     {"touch", cmd_touch, nullptr, "[-acmh] [-d DATE] [-t STAMP] [-r FILE] FILE...",
      "Set the access and modification times of FILEs to now, making them if missing.\n"
      "  -a, -m  only the access / modification time   -c  do not create files\n"

@@ -12,6 +12,7 @@
 #include "tools/fsu/format.h"
 #include "tools/fsu/fs.h"
 #include "tools/fsu/fsu.h"
+#include "tools/fsu/host_run.h"
 
 namespace fsu {
 namespace {
@@ -28,9 +29,14 @@ struct Visit {
 
 struct Node {
   enum Kind { kAnd, kOr, kNot, kTrue, kFalse, kName, kIName, kPath, kType, kSize, kEmpty, kNewer,
-              kPerm, kUser, kGroup, kLinks, kPrint, kPrint0, kLs, kPrune } kind;
+              kPerm, kUser, kGroup, kLinks, kPrint, kPrint0, kLs, kPrune, kAge, kExec } kind;
   NodePtr a, b;
   std::string arg;
+  char which = 'm';              // -newer, -Xtime, -Xmin: a, c or m time
+  long long unit = 86400;        // -Xtime: days; -Xmin: minutes
+  std::vector<std::string> cmd;  // -exec: the command, "{}" where the file goes
+  bool batch = false;            // -exec ... {} +
+  std::vector<std::string> pending;  // -exec ... {} +: files not yet given to the command
   long long num = 0;
   int cmp = 0;  // -1 less than, 0 exactly, 1 more than
   struct timespec time {};
@@ -153,13 +159,35 @@ class Parser {
       if (!number(n->arg, *n)) return error(n->arg, "invalid number");
       return n;
     }
-    if (t == "-newer") {
+    if (t == "-newer" || t == "-anewer" || t == "-cnewer" || t == "-newerma" || t == "-newermc" ||
+        t == "-newermm") {
       if (!need()) return n;
       n->kind = Node::kNewer;
+      n->which = t == "-anewer" ? 'a' : t == "-cnewer" ? 'c' : 'm';
       struct stat st;
       KernelFs fs;
       if (int err = fs.stat(n->arg, st)) return error(n->arg, std::strerror(err));
-      n->time = st.st_mtim;
+      n->time = t == "-newerma" ? st.st_atim : t == "-newermc" ? st.st_ctim : st.st_mtim;
+      return n;
+    }
+    if (t == "-mtime" || t == "-atime" || t == "-ctime" || t == "-mmin" || t == "-amin" ||
+        t == "-cmin") {
+      if (!need()) return n;
+      n->kind = Node::kAge;
+      n->which = t[1];
+      n->unit = t.ends_with("min") ? 60 : 86400;
+      if (!number(n->arg, *n) || !n->arg.empty()) return error(args_[pos_ - 1], "invalid number");
+      n->arg = args_[pos_ - 1];
+      return n;
+    }
+    if (t == "-exec") {
+      n->kind = Node::kExec;
+      has_action = true;
+      while (!done() && peek() != ";" && !(peek() == "+" && !n->cmd.empty() && n->cmd.back() == "{}"))
+        n->cmd.push_back(args_[pos_++]);
+      if (done()) return error("-exec", "missing argument (end it with ';' or '{} +')");
+      n->batch = args_[pos_++] == "+";
+      if (n->cmd.empty()) return error("-exec", "missing command");
       return n;
     }
     if (t == "-perm") {
@@ -188,10 +216,17 @@ bool cmp_num(const Node& n, long long v) {
   return n.cmp == 0 ? v == n.num : n.cmp > 0 ? v > n.num : v < n.num;
 }
 
+const struct timespec& time_of(const struct stat& st, char which) {
+  return which == 'a' ? st.st_atim : which == 'c' ? st.st_ctim : st.st_mtim;
+}
+
 class Finder {
  public:
   Finder(Context& ctx, const Parser& p, Node* expr) : ctx_(ctx), p_(p), expr_(expr) {}
   int status = 0;
+
+  // The -exec ... {} + commands still holding files, run at the end.
+  void finish() { flush_batches(*expr_); }
 
   void walk(const std::string& path, int depth) {
     Visit v{path, {}, depth};
@@ -272,14 +307,70 @@ class Finder {
         return true;
       }
       case Node::kPrune: v.prune = true; return true;
+      case Node::kAge: {
+        // find(1): the age in whole units, rounded down; +N more than N, -N less than N.
+        long long age = static_cast<long long>(now_ - time_of(st, n.which).tv_sec);
+        long long units = age < 0 ? -((-age + n.unit - 1) / n.unit) : age / n.unit;
+        return cmp_num(n, units);
+      }
+      case Node::kExec: return exec(const_cast<Node&>(n), v);
     }
     return false;
+  }
+
+  // -exec: the host command gets a private host copy of the file in place of "{}" (the image is
+  // mounted read-only for find, so nothing comes back); other node types pass their path in the
+  // image. True when the command exits 0 ("{} +": always, the status counts at the end).
+  bool exec(Node& n, const Visit& v) {
+    std::string arg = v.path;
+    if (S_ISREG(v.st.st_mode)) {
+      if (scratch_.dir().empty()) {
+        status = ctx_.fail("-exec: a host directory for copies", errno);
+        return false;
+      }
+      arg = join(scratch_.dir(), std::to_string(++copies_) + "_" + base_name(v.path));
+      if (copy_contents(ctx_, fs_, v.path, host_, arg, 0600) != 0) {
+        status = 1;
+        return false;
+      }
+    }
+    if (n.batch) {
+      n.pending.push_back(arg);
+      if (n.pending.size() >= 256) run_batch(n);
+      return true;
+    }
+    std::vector<std::string> argv;
+    for (const std::string& c : n.cmd) argv.push_back(c == "{}" ? arg : c);
+    return run_host(argv) == 0;
+  }
+
+  void run_batch(Node& n) {
+    if (n.pending.empty()) return;
+    std::vector<std::string> argv(n.cmd.begin(), n.cmd.end() - 1);  // up to the final "{}"
+    argv.insert(argv.end(), n.pending.begin(), n.pending.end());
+    n.pending.clear();
+    if (run_host(argv) != 0) status = 1;
+  }
+  void flush_batches(Node& n) {
+    if (n.kind == Node::kExec && n.batch) run_batch(n);
+    if (n.a) flush_batches(*n.a);
+    if (n.b) flush_batches(*n.b);
+  }
+
+  // Runs argv on the host with our standard output; its exit status (127: not found).
+  int run_host(const std::vector<std::string>& argv) {
+    std::fflush(ctx_.out);
+    return run_program(ctx_, argv);
   }
 
   Context& ctx_;
   const Parser& p_;
   Node* expr_;
   KernelFs fs_;
+  HostFs host_;
+  HostScratch scratch_{"fsu_find"};  // host copies for -exec
+  unsigned copies_ = 0;
+  const time_t now_ = std::time(nullptr);
 };
 
 }  // namespace
@@ -308,6 +399,7 @@ int cmd_find(Context& ctx, const Args& args) {
   if (!parser.ok) return 1;
   Finder f(ctx, parser, expr.get());
   for (const std::string& p : paths) f.walk(p, 0);
+  f.finish();
   return f.status;
 }
 

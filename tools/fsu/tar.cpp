@@ -16,6 +16,7 @@
 #include "tools/fsu/format.h"
 #include "tools/fsu/fs.h"
 #include "tools/fsu/fsu.h"
+#include "tools/fsu/host_run.h"
 #include "tools/fsu/tar_format.h"
 
 namespace fsu {
@@ -317,6 +318,19 @@ int read_archive(Context& ctx, FILE* in, const TarOptions& o, bool extract) {
   return status;
 }
 
+// The compressor whose magic number starts the file (rewound after the look), or nullptr.
+const char* detect_compression(FILE* f) {
+  unsigned char m[6] = {};
+  size_t n = std::fread(m, 1, sizeof m, f);
+  std::rewind(f);
+  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return "gzip";
+  if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return "bzip2";
+  if (n >= 6 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' && m[5] == 0)
+    return "xz";
+  if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return "zstd";
+  return nullptr;
+}
+
 }  // namespace
 
 int cmd_tar(Context& ctx, const Args& in_args) {
@@ -327,10 +341,12 @@ int cmd_tar(Context& ctx, const Args& in_args) {
     args[0] = "-" + args[0];
   }
   Parsed p;
-  if (!parse_args(ctx, args, "cxtvf:pC:", {{"create", 'c', false}, {"extract", 'x', false},
-                                           {"list", 't', false}, {"verbose", 'v', false},
-                                           {"file", 'f', true}, {"directory", 'C', true},
-                                           {"same-owner", 'p', false}, {"no-same-owner", 'N', false}},
+  if (!parse_args(ctx, args, "cxtvf:pC:zjJ",
+                  {{"create", 'c', false}, {"extract", 'x', false}, {"list", 't', false},
+                   {"verbose", 'v', false}, {"file", 'f', true}, {"directory", 'C', true},
+                   {"same-owner", 'p', false}, {"no-same-owner", 'N', false},
+                   {"gzip", 'z', false}, {"bzip2", 'j', false}, {"xz", 'J', false},
+                   {"zstd", 'Z', false}},
                   p)) {
     return 2;
   }
@@ -344,6 +360,26 @@ int cmd_tar(Context& ctx, const Args& in_args) {
   bool create = p.has('c');
   FILE* f = file == "-" ? (create ? ctx.out : ctx.in) : std::fopen(file.c_str(), create ? "wb" : "rb");
   if (!f) return ctx.fail(file, errno);
+  FILE* const raw_file = f;
+  // Compression is a host program between the archive file and us, as GNU tar does it; when
+  // reading a file, its magic number says which (so -x needs no -z).
+  const char* filter = p.has('z') ? "gzip" : p.has('j') ? "bzip2" : p.has('J') ? "xz"
+                     : p.has('Z') ? "zstd" : nullptr;
+  if (!filter && !create && f != ctx.in) filter = detect_compression(f);
+  Filter comp;
+  FILE* archive = f;
+  if (filter) {
+    std::fflush(f);
+    std::vector<std::string> argv = {filter, "-c"};
+    if (!create) argv.push_back("-d");
+    comp = open_filter(ctx, argv, ::fileno(f), create);
+    if (!comp.stream) {
+      if (f != ctx.out && f != ctx.in) std::fclose(f);
+      return 2;
+    }
+    archive = comp.stream;
+  }
+  f = archive;
   int status;
   if (create) {
     Writer w(ctx, f, o);
@@ -360,7 +396,17 @@ int cmd_tar(Context& ctx, const Args& in_args) {
     if (!p.operands.empty()) return ctx.fail(p.operands[0], "selecting members is not supported");
     status = read_archive(ctx, f, o, p.has('x'));
   }
-  if (f != ctx.out && f != ctx.in && std::fclose(f) != 0 && !status) status = ctx.fail(file, errno);
+  if (filter) {
+    if (!create) {  // the rest of the stream (the archive's padding) unread: let it go
+      char sink[4096];
+      while (std::fread(sink, 1, sizeof sink, comp.stream) > 0) {
+      }
+    }
+    int rc = close_filter(comp);
+    if (rc != 0 && !status)
+      status = ctx.fail(file, std::string(filter) + " failed (exit status " + std::to_string(rc) + ")");
+  }
+  if (file != "-" && std::fclose(raw_file) != 0 && !status) status = ctx.fail(file, errno);
   return status ? 2 : 0;
 }
 
