@@ -349,14 +349,32 @@ TEST_F(FsuCommands, DiffLikeDiff) {
      " && printf 'tail' >> b && mkdir -p x/s y/s && echo 1 > x/s/f && echo 2 > y/s/f && echo o > x/only"
      " && cp a x/same && cp a y/same");
   EXPECT_EQ(run_command("put", {"-R", d, "/d"}).status, 0);
-  for (std::string opt : {"", "-u", "-q"}) {
+  for (std::string opt : {"", "-u", "-c", "-q"}) {
     std::vector<std::string> args = {"/d/a", "/d/b"};
     if (!opt.empty()) args.insert(args.begin(), opt);
     auto r = run_command("diff", args);
     EXPECT_EQ(r.status, 1);
-    std::string host = sh("cd " + quote(d) + " && diff " + opt + " a b | sed -e 's|^--- a.*|--- A|' -e 's|^+++ b.*|+++ B|' -e 's|^Files a and b|Files /d/a and /d/b|'").out;
-    std::string mine = sh("printf '%s' " + quote(r.out) + " | sed -e 's|^--- /d/a.*|--- A|' -e 's|^+++ /d/b.*|+++ B|'").out;
+    std::string host = sh("cd " + quote(d) + " && diff " + opt + " a b | sed -e 's|^--- a.*|--- A|' -e 's|^+++ b.*|+++ B|'"
+                          " -e 's|^[*][*][*] a[[:space:]].*|*** A|' -e 's|^--- b[[:space:]].*|--- B|'"
+                          " -e 's|^Files a and b|Files /d/a and /d/b|'").out;
+    std::string mine = sh("printf '%s' " + quote(r.out) + " | sed -e 's|^--- /d/a.*|--- A|' -e 's|^+++ /d/b.*|+++ B|'"
+                          " -e 's|^[*][*][*] /d/a[[:space:]].*|*** A|' -e 's|^--- /d/b[[:space:]].*|--- B|'").out;
     EXPECT_EQ(mine, host) << "diff " << opt;
+  }
+  // Hunks that only delete or only add, and empty files, in both formats with context.
+  sh("cd " + quote(d) + " && : > e && seq 1 30 | sed '10,12d' > del && seq 1 30 | sed '20a\\\nnew\\\nlines' > add"
+     " && seq 1 30 > base");
+  EXPECT_EQ(run_command("put", {d + "/e", d + "/del", d + "/add", d + "/base", "/d"}).status, 0);
+  for (std::string opt : {"-c", "-u"}) {
+    for (auto [x, y] : {std::pair{"e", "base"}, std::pair{"base", "e"}, std::pair{"base", "del"},
+                        std::pair{"base", "add"}, std::pair{"del", "add"}}) {
+      auto r = run_command("diff", {opt, std::string("/d/") + x, std::string("/d/") + y});
+      std::string host = sh("cd " + quote(d) + " && diff " + opt + " " + x + " " + y +
+                            " | sed -e '1,2s|\\t.*||' -e '1,2s| \\([a-z]*\\)$| /d/\\1|'").out;
+      std::string mine = sh("printf '%s' " + quote(r.out) + " | sed -e '1,2s|\\t.*||'").out;
+      EXPECT_NE(mine.find("\n"), std::string::npos);
+      EXPECT_EQ(mine, host) << "diff " << opt << " " << x << " " << y;
+    }
   }
   auto r = run_command("diff", {"-r", "/d/x", "/d/y"});
   EXPECT_EQ(r.status, 1);

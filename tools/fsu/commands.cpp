@@ -49,9 +49,10 @@ const std::vector<Command> kCommands = {
      "Show the space (or with -i the inodes) used and free in the image's file system, as df(1).\n"
      "  -h  sizes in powers of 1024 (K, M, G)\n  -i  inodes instead of blocks\n"
      "  -T  show the file system type"},
-    {"diff", cmd_diff, always, "[-q] [-u] [-r] FILE1 FILE2",
+    {"diff", cmd_diff, always, "[-q] [-u|-c] [-r] FILE1 FILE2",
      "Compare two files (or with -r two directories) of the image, as diff(1).\n"
      "  -q  only say whether they differ\n  -u  unified format (3 lines of context)\n"
+     "  -c  context format (3 lines of context)\n"
      "  -r  compare directories recursively\nExit status 0: same, 1: different, 2: trouble."},
     {"du", cmd_du, always, "[-asch] [-b] [-d N] [FILE]...",
      "Show the disk usage of FILEs and what is below them, in 1024-byte blocks, as du(1).\n"

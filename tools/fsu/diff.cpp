@@ -1,5 +1,5 @@
-// fsu_diff: diff(1) of two files or (-r) trees of the image, in the normal or the unified (-u)
-// format, or only whether they differ (-q). Myers' O(ND) algorithm.
+// fsu_diff: diff(1) of two files or (-r) trees of the image, in the normal, the unified (-u) or
+// the context (-c) format, or only whether they differ (-q). Myers' O(ND) algorithm.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -22,7 +22,7 @@ struct Text {
 };
 
 struct Opts {
-  bool brief = false, unified = false, recursive = false;
+  bool brief = false, unified = false, context = false, recursive = false;
   std::string flags;  // for "diff -r" lines
 };
 
@@ -169,6 +169,8 @@ class Differ {
     if (announce) std::fprintf(ctx_.out, "diff%s %s %s\n", o_.flags.c_str(), p1.c_str(), p2.c_str());
     if (o_.unified) {
       print_unified(p1, p2, a, b, cs);
+    } else if (o_.context) {
+      print_context(p1, p2, a, b, cs);
     } else {
       print_normal(a, b, cs);
     }
@@ -271,6 +273,63 @@ class Differ {
     }
   }
 
+  // The hunks of both formats: changes closer than twice the context joined, with up to
+  // kContext lines around. fn(first change, last change, a0, a1, b0, b1) for each.
+  template <typename Fn>
+  void hunks(const Text& a, const std::vector<Change>& cs, Fn&& fn) {
+    constexpr size_t kContext = 3;
+    size_t h = 0;
+    while (h < cs.size()) {
+      size_t e = h;
+      while (e + 1 < cs.size() && cs[e + 1].a0 - cs[e].a1 <= 2 * kContext) ++e;
+      size_t a0 = cs[h].a0 >= kContext ? cs[h].a0 - kContext : 0;
+      size_t b0 = cs[h].b0 - (cs[h].a0 - a0);
+      size_t a1 = std::min(a.lines.size(), cs[e].a1 + kContext);
+      size_t b1 = cs[e].b1 + (a1 - cs[e].a1);
+      fn(h, e, a0, a1, b0, b1);
+      h = e + 1;
+    }
+  }
+
+  // GNU diff's context ranges: "first,last" (1-based), or the line before an empty range.
+  static std::string context_range(size_t s, size_t e) {
+    return e > s + 1 ? std::to_string(s + 1) + "," + std::to_string(e) : std::to_string(e);
+  }
+
+  void print_context(const std::string& p1, const std::string& p2, const Text& a, const Text& b,
+                     const std::vector<Change>& cs) {
+    struct stat s1 {}, s2 {};
+    fs_.stat(p1, s1);
+    fs_.stat(p2, s2);
+    std::fprintf(ctx_.out, "*** %s\t%s\n--- %s\t%s\n", p1.c_str(), full_time(s1.st_mtim).c_str(),
+                 p2.c_str(), full_time(s2.st_mtim).c_str());
+    hunks(a, cs, [&](size_t h, size_t e, size_t a0, size_t a1, size_t b0, size_t b1) {
+      std::fputs("***************\n", ctx_.out);
+      bool deletes = false, adds = false;
+      for (size_t c = h; c <= e; ++c) {
+        deletes |= cs[c].a1 > cs[c].a0;
+        adds |= cs[c].b1 > cs[c].b0;
+      }
+      // One side of the hunk: its lines with "  " for context, "! " for lines of a change
+      // that also has lines on the other side, `only` ("- " or "+ ") for the rest.
+      auto side = [&](const Text& t, size_t from, size_t to, bool is_a, const char* only) {
+        size_t i = from;
+        for (size_t c = h; c <= e; ++c) {
+          size_t c0 = is_a ? cs[c].a0 : cs[c].b0, c1 = is_a ? cs[c].a1 : cs[c].b1;
+          bool both = cs[c].a1 > cs[c].a0 && cs[c].b1 > cs[c].b0;
+          for (; i < c0; ++i) line(ctx_.out, "  ", t, i);
+          for (size_t k = c0; k < c1; ++k) line(ctx_.out, both ? "! " : only, t, k);
+          i = c1;
+        }
+        for (; i < to; ++i) line(ctx_.out, "  ", t, i);
+      };
+      std::fprintf(ctx_.out, "*** %s ****\n", context_range(a0, a1).c_str());
+      if (deletes) side(a, a0, a1, true, "- ");
+      std::fprintf(ctx_.out, "--- %s ----\n", context_range(b0, b1).c_str());
+      if (adds) side(b, b0, b1, false, "+ ");
+    });
+  }
+
   Context& ctx_;
   const Opts& o_;
   KernelFs fs_;
@@ -280,8 +339,8 @@ class Differ {
 
 int cmd_diff(Context& ctx, const Args& args) {
   Parsed p;
-  if (!parse_args(ctx, args, "qur", {{"brief", 'q', false}, {"unified", 'u', false},
-                                     {"recursive", 'r', false}},
+  if (!parse_args(ctx, args, "qucr", {{"brief", 'q', false}, {"unified", 'u', false},
+                                      {"context", 'c', false}, {"recursive", 'r', false}},
                   p)) {
     return 2;
   }
@@ -292,6 +351,7 @@ int cmd_diff(Context& ctx, const Args& args) {
   Opts o;
   o.brief = p.has('q');
   o.unified = p.has('u');
+  o.context = p.has('c') && !o.unified;
   o.recursive = p.has('r');
   for (const auto& [k, v] : p.opts) o.flags += std::string(" -") + static_cast<char>(k);
   Differ d(ctx, o);
