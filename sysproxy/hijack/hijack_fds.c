@@ -226,35 +226,38 @@ ssize_t sendfile(int out, int in, off_t *off, size_t n) {
 }
 ssize_t sendfile64(int out, int in, off64_t *off, size_t n) { return sendfile(out, in, off, n); }
 
-/* Extended attributes: the kernel has none. */
-#define RK_XATTR_PATH(name, ...)                                                   \
-  {                                                                                \
-    char kp[RK_HIJACK_PATH_MAX];                                                   \
-    if (rk_rump_path(path, kp)) {                                                  \
-      errno = ENOTSUP;                                                             \
-      return -1;                                                                   \
-    }                                                                              \
-    return RK_HOST(name)(__VA_ARGS__);                                             \
+/* Extended attributes: a path under the prefix (or a kernel descriptor) goes to the kernel,
+ * whose file systems keep user., trusted. and security. attributes. */
+#define RK_XATTR_PATH(host, kernel, ...)               \
+  {                                                    \
+    char kp[RK_HIJACK_PATH_MAX];                       \
+    if (rk_rump_path(path, kp)) return kernel(kp, __VA_ARGS__); \
+    return RK_HOST(host)(path, __VA_ARGS__);           \
   }
-#define RK_XATTR_FD(name, ...)        \
-  {                                   \
-    if (rk_is_rump_fd(fd)) {          \
-      errno = ENOTSUP;                \
-      return -1;                      \
-    }                                 \
-    return RK_HOST(name)(__VA_ARGS__); \
+#define RK_XATTR_FD(host, kernel, ...)                              \
+  {                                                                 \
+    if (rk_is_rump_fd(fd)) return kernel(rk_kfd(fd), __VA_ARGS__);  \
+    return RK_HOST(host)(fd, __VA_ARGS__);                          \
   }
 ssize_t getxattr(const char *path, const char *name, void *v, size_t n)
-    RK_XATTR_PATH(getxattr, path, name, v, n)
+    RK_XATTR_PATH(getxattr, rump_sys_getxattr, name, v, n)
 ssize_t lgetxattr(const char *path, const char *name, void *v, size_t n)
-    RK_XATTR_PATH(lgetxattr, path, name, v, n)
-ssize_t fgetxattr(int fd, const char *name, void *v, size_t n) RK_XATTR_FD(fgetxattr, fd, name, v, n)
-ssize_t listxattr(const char *path, char *list, size_t n) RK_XATTR_PATH(listxattr, path, list, n)
-ssize_t llistxattr(const char *path, char *list, size_t n) RK_XATTR_PATH(llistxattr, path, list, n)
-ssize_t flistxattr(int fd, char *list, size_t n) RK_XATTR_FD(flistxattr, fd, list, n)
+    RK_XATTR_PATH(lgetxattr, rump_sys_lgetxattr, name, v, n)
+ssize_t fgetxattr(int fd, const char *name, void *v, size_t n)
+    RK_XATTR_FD(fgetxattr, rump_sys_fgetxattr, name, v, n)
+ssize_t listxattr(const char *path, char *list, size_t n)
+    RK_XATTR_PATH(listxattr, rump_sys_listxattr, list, n)
+ssize_t llistxattr(const char *path, char *list, size_t n)
+    RK_XATTR_PATH(llistxattr, rump_sys_llistxattr, list, n)
+ssize_t flistxattr(int fd, char *list, size_t n) RK_XATTR_FD(flistxattr, rump_sys_flistxattr, list, n)
 int setxattr(const char *path, const char *name, const void *v, size_t n, int flags)
-    RK_XATTR_PATH(setxattr, path, name, v, n, flags)
+    RK_XATTR_PATH(setxattr, rump_sys_setxattr, name, v, n, flags)
 int lsetxattr(const char *path, const char *name, const void *v, size_t n, int flags)
-    RK_XATTR_PATH(lsetxattr, path, name, v, n, flags)
+    RK_XATTR_PATH(lsetxattr, rump_sys_lsetxattr, name, v, n, flags)
 int fsetxattr(int fd, const char *name, const void *v, size_t n, int flags)
-    RK_XATTR_FD(fsetxattr, fd, name, v, n, flags)
+    RK_XATTR_FD(fsetxattr, rump_sys_fsetxattr, name, v, n, flags)
+int removexattr(const char *path, const char *name)
+    RK_XATTR_PATH(removexattr, rump_sys_removexattr, name)
+int lremovexattr(const char *path, const char *name)
+    RK_XATTR_PATH(lremovexattr, rump_sys_lremovexattr, name)
+int fremovexattr(int fd, const char *name) RK_XATTR_FD(fremovexattr, rump_sys_fremovexattr, name)

@@ -178,6 +178,40 @@ TEST_F(Hijack, Ext2ImageFilledThroughTheHijackIsClean) {
   EXPECT_NE(r.out.find("tree.tar"), std::string::npos) << r.out;
 }
 
+// Extended attributes on kernel files: the same Python calls give the same answers as on the
+// host directory, through paths and descriptors; cp -a keeps a host file's attributes.
+TEST_F(Hijack, ExtendedAttributesLikeTheHost) {
+  const std::string py =
+      "import os, sys\n"
+      "d = sys.argv[1]\n"
+      "open(d + '/x', 'w').write('1')\n"
+      "os.setxattr(d + '/x', 'user.a', b'value')\n"
+      "os.setxattr(d + '/x', 'user.b', b'')\n"
+      "print(os.getxattr(d + '/x', 'user.a'), sorted(os.listxattr(d + '/x')))\n"
+      "os.removexattr(d + '/x', 'user.b')\n"
+      "fd = os.open(d + '/x', os.O_RDONLY)\n"
+      "os.setxattr(fd, 'user.fd', b'via fd')\n"
+      "print(os.getxattr(fd, 'user.fd'), sorted(os.listxattr(fd)))\n"
+      "for call in (lambda: os.getxattr(d + '/x', 'user.none'), lambda: os.removexattr(d + '/x', 'user.b'),\n"
+      "             lambda: os.setxattr(d + '/x', 'user.a', b'x', os.XATTR_CREATE)):\n"
+      "  try: call()\n"
+      "  except OSError as e: print(e.errno)\n";
+  FILE* f = fopen((dir_ + "/xattr.py").c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs(py.c_str(), f);
+  fclose(f);
+  Shell host = sh("mkdir -p " + dir_ + "/hx && python3 " + dir_ + "/xattr.py " + dir_ + "/hx");
+  if (host.status != 0) GTEST_SKIP() << "the host directory takes no user.* attributes: " << host.out;
+  Shell rump = sh(hj("mkdir /rump/rx && python3 xattr.py /rump/rx"));
+  EXPECT_EQ(rump.status, 0) << rump.out;
+  EXPECT_EQ(rump.out, host.out);
+  // cp -a carries them (through libattr's calls of the same functions).
+  sh("python3 -c \"import os; os.setxattr('" + dir_ + "/host/a', 'user.kept', b'yes')\"");
+  ASSERT_EQ(sh(hj("cp -a host/a /rump/a2")).status, 0);
+  Shell r = sh(hj("python3 -c \"import os; print(os.getxattr('/rump/a2', 'user.kept'))\""));
+  EXPECT_EQ(r.out, "b'yes'\n");
+}
+
 TEST_F(Hijack, HostPathsAreUntouched) {
   Shell r = sh(hj("cat host/a && ls " + dir_ + "/host && echo x > host/new && cat host/new"));
   EXPECT_EQ(r.out, "hello\na\nd1\nlink\nx\n");
