@@ -91,6 +91,56 @@ Result<uint64_t> Ext2Node::bmap_span(uint64_t lblk, uint64_t* hole_run) {
   return blk;
 }
 
+Result<uint64_t> Ext2Node::bmap_run(uint64_t lblk, uint32_t max, uint32_t* run) {
+  *run = 1;
+  uint32_t iblock[kNBlocks];
+  uint32_t flags, gen;
+  {
+    kern::MutexGuard g(meta_);
+    mem_copy(iblock, inode_.i_block, sizeof(iblock));
+    flags = inode_.i_flags;
+    gen = inode_.i_generation;
+  }
+  if (flags & kExtentsFl) {
+    const uint64_t first = RK_TRY(extent_map(lblk, iblock, gen));
+    while (first != 0 && *run < max) {
+      if (RK_TRY(extent_map(lblk + *run, iblock, gen)) != first + *run) break;
+      ++*run;
+    }
+    return first;
+  }
+  uint32_t off[4];
+  const uint64_t p = fs_->geo().addr_per_block;
+  const int depth = block_path(lblk, p, off);
+  if (depth < 0) return uint64_t{0};
+  // The run is looked for among the pointers beside lblk's, in i_block or in its last
+  // indirect block: one read for up to addr_per_block blocks.
+  auto count_run = [&](const uint32_t* ptrs, uint32_t at, uint64_t n, uint64_t first) {
+    while (*run < max && at + *run < n && ptrs[at + *run] == first + *run) ++*run;
+  };
+  uint64_t blk = iblock[off[0]];
+  if (depth == 0 && blk != 0) count_run(iblock, off[0], kNDirBlocks, blk);
+  for (int level = 1; level <= depth && blk != 0; ++level) {
+    if (!fs_->valid_block(blk))
+      return fs_->corrupt("inode %u: indirect block %llu out of range", ino_,
+                          static_cast<unsigned long long>(blk));
+    vfs::BufRef b = RK_TRY(fs_->bread(blk));
+    const auto* ptrs = reinterpret_cast<const uint32_t*>(b.data());
+    blk = ptrs[off[level]];
+    if (level == depth && blk != 0) count_run(ptrs, off[level], p, blk);
+  }
+  if (blk == 0) {
+    *run = 1;
+    return uint64_t{0};
+  }
+  // The run's ends inside the file system: so is everything between.
+  if (!fs_->valid_block(blk) || !fs_->valid_block(blk + *run - 1))
+    return fs_->corrupt("inode %u: block %llu of logical block %llu out of range", ino_,
+                        static_cast<unsigned long long>(blk),
+                        static_cast<unsigned long long>(lblk));
+  return blk;
+}
+
 void Ext2Node::add_blocks(int64_t n) {
   const int64_t sectors = n * static_cast<int64_t>(fs_->geo().block_size / 512);
   kern::MutexGuard g(meta_);

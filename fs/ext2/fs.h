@@ -23,6 +23,7 @@
 
 #include <cstdarg>
 #include <cstdint>
+#include <span>
 
 #include "fs/ext2/format.h"
 #include "fs/ext2/node.h"
@@ -92,6 +93,11 @@ class Ext2Fs final : public vfs::FileSystem {
   Result<vfs::BufRef> bread(uint64_t b);
   Result<vfs::BufRef> bget(uint64_t b);
   void read_ahead(uint64_t b, uint32_t count);
+  // Whole blocks b .. b+count-1 straight between the caller's memory and the disk, as
+  // BufCache::read_direct/write_direct (for large file reads and writes). EUCLEAN (a block
+  // outside the file system), EIO.
+  Result<uint32_t> read_direct(uint64_t b, uint32_t count, std::span<const kern::IoVec> iov);
+  Result<void> write_direct(uint64_t b, uint32_t count, std::span<const kern::IoVec> iov);
 
   // --- allocation (alloc.cpp) --------------------------------------------------------------
   // A free block, near `goal` when one is free there. ENOSPC.
