@@ -180,36 +180,32 @@ Result<size_t> Ext2Node::write_direct(vfs::Uio& uio, uint64_t max) {
   size_t cnt = 0;
   // The memory first, so that no block is allocated for bytes that cannot be moved.
   want = RK_TRY(direct_iov(uio, bs, want, iov, &cnt));
-  if (want == 0) return size_t{0};
-  // Blocks mapped (allocated where the file has none) as long as they follow each other on
-  // the disk.
-  uint64_t first = 0;
-  uint64_t run = 0;
-  while (run < want) {
+  // A run of blocks one after the other on the disk from logical block l: holes allocated
+  // together, or blocks the file already has.
+  auto map_run = [&](uint64_t l, uint32_t n, uint32_t* run) -> Result<uint64_t> {
     bool fresh = false;
-    Result<uint64_t> phys = bmap_alloc(lblk + run, &fresh);
+    const uint64_t first = RK_TRY(bmap_alloc_run(l, n, run, &fresh));
+    if (fresh || n == 1) return first;
+    return bmap_run(l, n, run);
+  };
+  uint64_t done = 0;
+  while (done < want) {
+    uint32_t run = 1;
+    Result<uint64_t> phys = map_run(lblk + done, static_cast<uint32_t>(want - done), &run);
     if (!phys.ok()) {
-      if (run == 0) return phys.error();
-      break;  // what was mapped goes now; the next call meets the error again
+      if (done == 0) return phys.error();
+      break;  // what was written counts; the next call meets the error again
     }
-    if (run == 0) {
-      first = phys.value();
-    } else if (phys.value() != first + run) {
-      // Mapped, but elsewhere (past an indirect block): the next run starts with it. Zeroed
-      // meanwhile if fresh, so that it never shows what the disk held there before.
-      if (fresh) {
-        vfs::BufRef b = RK_TRY(fs_->bget(phys.value()));
-        mem_set(b.data(), 0, bs);
-        b.mark_dirty();
-      }
+    RK_TRY(direct_iov(uio, bs, run, iov, &cnt));
+    Result<void> w = fs_->write_direct(phys.value(), run, {iov, cnt});
+    if (!w.ok()) {
+      if (done == 0) return w.error();
       break;
     }
-    ++run;
+    uio.skip(size_t{run} * bs);
+    done += run;
   }
-  if (run < want) RK_TRY(direct_iov(uio, bs, run, iov, &cnt));
-  RK_TRY(fs_->write_direct(first, static_cast<uint32_t>(run), {iov, cnt}));
-  uio.skip(run * bs);
-  return size_t{run} * bs;
+  return size_t{done} * bs;
 }
 
 Result<void> Ext2Node::zero_tail(uint64_t size) {

@@ -102,6 +102,10 @@ class Ext2Fs final : public vfs::FileSystem {
   // --- allocation (alloc.cpp) --------------------------------------------------------------
   // A free block, near `goal` when one is free there. ENOSPC.
   Result<uint64_t> alloc_block(uint64_t goal) RK_EXCLUDES(alloc_lock_);
+  // Up to `max` free blocks from `first` on, all in first's group and one after the other (a
+  // file's data growing past the block it just got): how many, 0 when `first` is taken.
+  // EIO.
+  Result<uint32_t> alloc_run(uint64_t first, uint32_t max) RK_EXCLUDES(alloc_lock_);
   // Gives block b back. A block outside the file system or already free is logged and left
   // alone: EUCLEAN (the caller stops freeing what points there). EIO.
   Result<void> free_block(uint64_t b) RK_EXCLUDES(alloc_lock_);

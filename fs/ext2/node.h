@@ -112,6 +112,11 @@ class Ext2Node final : public vfs::Vnode {
   // mapped and written straight to the disk; the bytes moved (0: none could be, the caller
   // goes the cached way). ENOSPC, EFBIG, EIO, EFAULT.
   Result<size_t> write_direct(vfs::Uio& uio, uint64_t max) RK_EXCLUDES(meta_);
+  // As bmap_alloc for lblk; when its block is fresh, the holes after it (in the same map
+  // block, at most max - 1) get the free blocks right after it, in one allocation. *run: how
+  // many logical blocks from lblk were mapped that way (1 when not fresh, or nothing followed).
+  Result<uint64_t> bmap_alloc_run(uint64_t lblk, uint32_t max, uint32_t* run, bool* fresh)
+      RK_EXCLUDES(meta_);
   // As bmap; *run says how many logical blocks from lblk on (at most max, 1 for a hole) lie on
   // the physical blocks one after the other from the one returned.
   Result<uint64_t> bmap_run(uint64_t lblk, uint32_t max, uint32_t* run) RK_EXCLUDES(meta_);

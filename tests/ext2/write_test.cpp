@@ -337,6 +337,33 @@ TEST_P(Ext2Write, StreamingReadsAndWritesAgreeWithTheCache) {
   EXPECT_TRUE(host_read(out) == want) << r.out;
 }
 
+TEST_P(Ext2Write, LargeWritesFillHolesBesideMappedBlocks) {
+  // Large writes allocate runs of blocks at once: over holes, over blocks already there, and
+  // across the indirect blocks' boundaries, the map and the bitmaps must stay right.
+  const int bs = GetParam().bs;
+  int fd = rump_sys_open("/mnt/h", O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  std::string want(6 << 20, '\0');
+  auto pw = [&](const std::string& d, off_t at) {
+    ASSERT_EQ(rump_sys_pwrite(fd, d.data(), d.size(), at), static_cast<ssize_t>(d.size()));
+    want.replace(static_cast<size_t>(at), d.size(), d);
+  };
+  // Islands of mapped blocks in a sparse file, then large writes over them and the holes.
+  for (off_t at : {off_t{0}, off_t{5 * bs}, off_t{40 * bs}, off_t(1 << 20) + 3 * bs,
+                   off_t(6 << 20) - bs})
+    pw(pattern(bs, static_cast<unsigned>(at)), at);
+  pw(pattern(3 << 20, 8), 2 * bs);
+  pw(pattern((1 << 20) + 5, 9), (4 << 20) + bs / 2);
+  std::string back(want.size(), '\0');
+  ASSERT_EQ(rump_sys_pread(fd, back.data(), back.size(), 0), static_cast<ssize_t>(back.size()));
+  EXPECT_TRUE(back == want);
+  ASSERT_EQ(rump_sys_close(fd), 0);
+  check_clean();
+  std::string out = tmp_ / "out";
+  CmdResult r = run("debugfs -R 'dump /h " + out + "' '" + img_ + "'");
+  EXPECT_TRUE(host_read(out) == want) << r.out;
+}
+
 TEST_P(Ext2Write, ManyFilesInOneDirectory) {
   // 3000 names in one directory: created, found, listed, half removed; timed.
   auto t0 = std::chrono::steady_clock::now();
