@@ -53,6 +53,7 @@ int copy_file(const Context& ctx, Fs& from, const std::string& src, Fs& to, cons
   progress.start_file(src, static_cast<uint64_t>(st.st_size));
   bool in_error = false;
   bool sparse = S_ISREG(st.st_mode) && st.st_blocks * 512 < st.st_size;
+  if (S_ISREG(st.st_mode) && !sparse) to.will_write(out, st.st_size);
   err = copy_data(from, in, to, out, progress, in_error, sparse);
   from.close(in);
   int cerr = to.close(out);
