@@ -77,4 +77,18 @@ struct BufCache::State {
   kern::CondVar flusher_started{kernel};
 };
 
+// Helpers shared by the cache's source files (defined in bufcache.cpp).
+namespace bufimpl {
+// A power of two in 512..65536.
+bool valid_size(uint32_t size);
+Buf* lookup(BufCache::State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.lock);
+// Whether a direct write is replacing the block at `offset` of dev.
+bool in_direct(BufCache::State& s, const BlockDevice& dev, uint64_t offset)
+    RK_REQUIRES(s.lock);
+// Frees a block that nobody holds and no transfer uses; takes it out of every list.
+void destroy(BufCache::State& s, Buf& b) RK_REQUIRES(s.lock);
+// Waits for a read-ahead transfer into b to end (the holder's first look at it).
+void wait_io(BufCache::State& s, Buf& b);
+}  // namespace bufimpl
+
 }  // namespace rk::vfs

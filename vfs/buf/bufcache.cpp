@@ -14,6 +14,8 @@
 
 namespace rk::vfs {
 
+using namespace bufimpl;
+
 namespace {
 
 using State = BufCache::State;
@@ -25,11 +27,15 @@ constexpr size_t kMaxClusterBytes = 1u << 20;
 constexpr int64_t kFlushPeriodNs = 5'000'000'000;   // the flusher wakes this often
 constexpr int64_t kDirtyExpireNs = 30'000'000'000;  // and writes what is dirty this long
 
+}  // namespace
+
+namespace bufimpl {
+
 bool valid_size(uint32_t size) {
   return size >= 512 && size <= 65536 && std::has_single_bit(size);
 }
 
-uint32_t hash_of(const BlockDevice* dev, uint64_t offset, uint32_t mask) {
+static uint32_t hash_of(const BlockDevice* dev, uint64_t offset, uint32_t mask) {
   uint64_t h = reinterpret_cast<uintptr_t>(dev) ^ (offset * 0x9E3779B97F4A7C15ull);
   h ^= h >> 29;
   return static_cast<uint32_t>(h) & mask;
@@ -42,12 +48,15 @@ Buf* lookup(State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.loc
   return nullptr;
 }
 
-// Whether a direct write is replacing the block at `offset` of dev.
 bool in_direct(State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.lock) {
   for (DirectRange& r : s.direct)
     if (r.dev == &dev && offset >= r.first && offset < r.end) return true;
   return false;
 }
+
+}  // namespace bufimpl
+
+namespace {
 
 void hash_insert(State& s, Buf& b) RK_REQUIRES(s.lock) {
   Buf*& head = s.hash[hash_of(b.dev.get(), b.offset, s.hash_size - 1)];
@@ -104,7 +113,10 @@ void set_dirty(State& s, Buf& b) RK_REQUIRES(s.lock) {
   s.stats.dirty_bytes += b.size;
 }
 
-// Frees a block that nobody holds and no transfer uses; takes it out of every list.
+}  // namespace
+
+namespace bufimpl {
+
 void destroy(State& s, Buf& b) RK_REQUIRES(s.lock) {
   set_clean(s, b);
   hash_remove(s, b);
@@ -117,12 +129,15 @@ void destroy(State& s, Buf& b) RK_REQUIRES(s.lock) {
   km.destroy(&b);
 }
 
-// Waits for a read-ahead transfer into b to end (the holder's first look at it).
 void wait_io(State& s, Buf& b) {
   if (b.io.load(std::memory_order_acquire) == 0) return;
   kern::Unscheduled off;
   while (b.io.load(std::memory_order_acquire) != 0) s.kernel.sleepq().park(b.io, 1, -1);
 }
+
+}  // namespace bufimpl
+
+namespace {
 
 
 // Writes `count` held, dirty blocks that follow each other on one device, in one transfer.
@@ -496,118 +511,6 @@ Result<BufRef> BufCache::get(BlockDevice& dev, uint64_t blkno, uint32_t size) {
     b.flags |= Buf::kValid;
   }
   return ref;
-}
-
-namespace {
-
-constexpr size_t kMaxDirectIov = 64;  // pieces of caller memory in one direct transfer
-
-bool valid_range(const BlockDevice& dev, uint64_t blkno, uint32_t size, uint32_t count) {
-  const uint64_t blocks = dev.size() / size;
-  return valid_size(size) && blkno < blocks && count <= blocks - blkno;
-}
-
-}  // namespace
-
-Result<uint32_t> BufCache::read_direct(BlockDevice& dev, uint64_t blkno, uint32_t size,
-                                       uint32_t count, std::span<const kern::IoVec> iov) {
-  if (count == 0) return uint32_t{0};
-  if (!valid_range(dev, blkno, size, count)) return Errno::kInval;
-  State& s = *s_;
-  uint32_t n = 0;
-  {
-    kern::MutexGuard g(s.lock);
-    // What is not cached is on the disk as the last write left it (a cached block may be
-    // dirty, newer than the disk). A block cached after this look is a write racing with the
-    // read, which may see either contents.
-    while (n < count && lookup(s, dev, (blkno + n) * size) == nullptr &&
-           (s.direct.empty() || !in_direct(s, dev, (blkno + n) * size)))
-      ++n;
-  }
-  if (n == 0) return uint32_t{0};
-  // The caller's memory for the first n blocks.
-  kern::IoVec part[kMaxDirectIov];
-  size_t used = 0, want = size_t{n} * size;
-  for (const kern::IoVec& v : iov) {
-    if (want == 0) break;
-    if (used == kMaxDirectIov) return Errno::kInval;
-    const size_t len = v.len < want ? v.len : want;
-    part[used++] = {v.base, len};
-    want -= len;
-  }
-  if (want != 0) return Errno::kInval;
-  Result<void> r = dev.readv(blkno * size, {part, used});
-  if (!r.ok()) {
-    kernel_.log().log(kern::LogLevel::kErr, "%s: read of %u blocks at %llu failed", dev.name(),
-                      n, static_cast<unsigned long long>(blkno));
-    return Errno::kIo;
-  }
-  kern::MutexGuard g(s.lock);
-  s.stats.direct_reads += 1;
-  return n;
-}
-
-Result<void> BufCache::write_direct(BlockDevice& dev, uint64_t blkno, uint32_t size,
-                                    uint32_t count, std::span<const kern::IoVec> iov) {
-  if (count == 0) return ok();
-  if (!valid_range(dev, blkno, size, count)) return Errno::kInval;
-  size_t bytes = 0;
-  for (const kern::IoVec& v : iov) bytes += v.len;
-  if (bytes != size_t{count} * size || iov.size() > kMaxDirectIov) return Errno::kInval;
-  State& s = *s_;
-  DirectRange range;
-  range.dev = &dev;
-  range.first = blkno * size;
-  range.end = range.first + bytes;
-  {
-    kern::MutexGuard g(s.lock);
-    // Two direct writes over the same blocks: one after the other, so that the cache's
-    // exclusion holds for each.
-    for (;;) {
-      bool overlap = false;
-      for (DirectRange& r : s.direct)
-        if (r.dev == &dev && r.first < range.end && range.first < r.end) overlap = true;
-      if (!overlap) break;
-      s.released.wait(s.lock);
-    }
-    // From here on no block of the range is made or handed out (lookup_or_make waits); the
-    // copies already cached go, written back or not: the transfer replaces all of them.
-    s.direct.push_back(range);
-    for (uint32_t i = 0; i < count;) {
-      Buf* b = lookup(s, dev, (blkno + i) * size);
-      if (b == nullptr) {
-        ++i;
-        continue;
-      }
-      if (b->flags & Buf::kHeld) {
-        s.released.wait(s.lock);  // its holder lets go: look at it again
-        continue;
-      }
-      if (b->io.load(std::memory_order_acquire) != 0) {
-        // A read-ahead into it is in flight: the transfer owns its memory until it ends.
-        b->flags |= Buf::kHeld;
-        s.lru.remove(*b);
-        s.lock.unlock();
-        wait_io(s, *b);
-        s.lock.lock();
-        b->flags &= ~Buf::kHeld;
-        s.lru.push_back(*b);
-        continue;
-      }
-      destroy(s, *b);
-      ++i;
-    }
-  }
-  Result<void> r = dev.writev(range.first, iov);
-  kern::MutexGuard g(s.lock);
-  s.direct.remove(range);
-  s.stats.direct_writes += 1;
-  s.released.broadcast();
-  if (!r.ok()) {
-    kernel_.log().log(kern::LogLevel::kErr, "%s: write of %u blocks at %llu failed", dev.name(),
-                      count, static_cast<unsigned long long>(blkno));
-  }
-  return r;
 }
 
 namespace {
