@@ -16,7 +16,10 @@
 namespace fsu {
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
+// Small enough that the chunks in flight (ChunkRing::kSlots) stay in the CPU's cache between
+// the read that fills one and the write that empties it: a 1 GiB fsu_get took 15-20 % more
+// system time with 1 MiB chunks. Large enough for the kernel to stream (64 KiB and more).
+constexpr size_t kChunk = 256 << 10;
 
 // Sets owner, mode and times of a copied entry as -p asks (or only the mode of a new file).
 int finish(const Context& ctx, Fs& to, const std::string& dst, const struct stat& st,
