@@ -55,6 +55,10 @@ class Uio {
   Result<void> zero(size_t n);
   // Consumes n bytes without touching them (a write to /dev/null).
   void skip(size_t n);
+  // The memory of the next n bytes (fewer when it takes more than `room` pieces), described in
+  // out[0..*count) for a transfer straight between it and a device; consumes nothing (skip()
+  // the bytes once moved). The bytes described; EFAULT for a null client pointer.
+  Result<size_t> peek(size_t n, IoVec* out, size_t room, size_t* count) const;
 
  private:
   Lwp& lwp_;

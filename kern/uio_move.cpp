@@ -59,6 +59,29 @@ void Uio::skip(size_t n) {
   }
 }
 
+Result<size_t> Uio::peek(size_t n, IoVec* out, size_t room, size_t* count) const {
+  size_t bytes = 0, used = 0;
+  size_t idx = idx_, at = iov_off_;
+  if (n > resid_) n = resid_;
+  while (bytes < n && used < room && idx < iov_.size()) {
+    const IoVec& v = iov_[idx];
+    if (at == v.len) {
+      ++idx;
+      at = 0;
+      continue;
+    }
+    size_t chunk = v.len - at;
+    if (chunk > n - bytes) chunk = n - bytes;
+    // copyin/copyout's check: a client's null pointer is the one fault this kernel can see.
+    if (!kernel_ && v.base == nullptr) return Errno::kFault;
+    out[used++] = {static_cast<char*>(v.base) + at, chunk};
+    bytes += chunk;
+    at += chunk;
+  }
+  *count = used;
+  return bytes;
+}
+
 Result<void> Uio::zero(size_t n) {
   char zeros[256];
   mem_set(zeros, 0, sizeof zeros);

@@ -9,7 +9,7 @@ add_library(fsu_lib STATIC
   fsu/ln.cpp fsu/ls.cpp fsu/mkdir.cpp fsu/mknod.cpp fsu/mount.cpp fsu/probe.cpp
   fsu/progress.cpp fsu/rm.cpp fsu/stat.cpp fsu/tar.cpp fsu/tar_format.cpp)
 target_include_directories(fsu_lib PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(fsu_lib PUBLIC rump)
+target_link_libraries(fsu_lib PUBLIC rump Threads::Threads)
 
 # The file system components register themselves when loaded: link them although nothing
 # names their symbols.

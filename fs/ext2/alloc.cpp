@@ -37,6 +37,37 @@ Result<uint64_t> Ext2Fs::alloc_block(uint64_t goal) {
   return alloc_block_locked(goal);
 }
 
+Result<uint32_t> Ext2Fs::alloc_run(uint64_t first, uint32_t max) {
+  RK_TRY(check_writable());
+  if (max == 0 || !valid_block(first)) return uint32_t{0};
+  kern::MutexGuard g(alloc_lock_);
+  const uint32_t grp = geo_.group_of_block(first);
+  const uint64_t start = geo_.group_first_block(grp);
+  const uint32_t n = geo_.blocks_in_group(grp);
+  const uint32_t bit0 = static_cast<uint32_t>(first - start);
+  if (bit0 >= n || gd_free_blocks(grp) == 0) return uint32_t{0};
+  const uint64_t bitmap = gd_block_bitmap(grp);
+  const uint64_t itable = inode_table(grp);
+  vfs::BufRef b = RK_TRY(bread(bitmap));
+  uint8_t* map = b.data();
+  uint32_t got = 0;
+  while (got < max && bit0 + got < n && got < gd_free_blocks(grp) && got < free_blocks_) {
+    const uint64_t blk = first + got;
+    // A metadata block marked free is damage alloc_block reports; here the run just ends.
+    if (test_bit(map, bit0 + got) || blk == bitmap || blk == gd_inode_bitmap(grp) ||
+        (blk >= itable && blk < itable + geo_.inode_table_blocks) ||
+        blk <= geo_.first_data_block + geo_.gdt_blocks)
+      break;
+    set_bit(map, bit0 + got);
+    ++got;
+  }
+  if (got == 0) return uint32_t{0};
+  b.mark_dirty();
+  gd_set_counts(grp, gd_free_blocks(grp) - got, gd_free_inodes(grp), gd_used_dirs(grp));
+  free_blocks_ -= got;
+  return got;
+}
+
 Result<uint64_t> Ext2Fs::alloc_block_locked(uint64_t goal) {
   if (free_blocks_ == 0) return Errno::kNoSpc;
   if (!valid_block(goal)) goal = geo_.first_data_block;

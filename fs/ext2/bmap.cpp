@@ -91,6 +91,125 @@ Result<uint64_t> Ext2Node::bmap_span(uint64_t lblk, uint64_t* hole_run) {
   return blk;
 }
 
+Result<uint64_t> Ext2Node::bmap_run(uint64_t lblk, uint32_t max, uint32_t* run) {
+  *run = 1;
+  uint32_t iblock[kNBlocks];
+  uint32_t flags, gen;
+  {
+    kern::MutexGuard g(meta_);
+    mem_copy(iblock, inode_.i_block, sizeof(iblock));
+    flags = inode_.i_flags;
+    gen = inode_.i_generation;
+  }
+  if (flags & kExtentsFl) {
+    const uint64_t first = RK_TRY(extent_map(lblk, iblock, gen));
+    while (first != 0 && *run < max) {
+      if (RK_TRY(extent_map(lblk + *run, iblock, gen)) != first + *run) break;
+      ++*run;
+    }
+    return first;
+  }
+  uint32_t off[4];
+  const uint64_t p = fs_->geo().addr_per_block;
+  const int depth = block_path(lblk, p, off);
+  if (depth < 0) return uint64_t{0};
+  // The run is looked for among the pointers beside lblk's, in i_block or in its last
+  // indirect block: one read for up to addr_per_block blocks.
+  auto count_run = [&](const uint32_t* ptrs, uint32_t at, uint64_t n, uint64_t first) {
+    while (*run < max && at + *run < n && ptrs[at + *run] == first + *run) ++*run;
+  };
+  uint64_t blk = iblock[off[0]];
+  if (depth == 0 && blk != 0) count_run(iblock, off[0], kNDirBlocks, blk);
+  for (int level = 1; level <= depth && blk != 0; ++level) {
+    if (!fs_->valid_block(blk))
+      return fs_->corrupt("inode %u: indirect block %llu out of range", ino_,
+                          static_cast<unsigned long long>(blk));
+    vfs::BufRef b = RK_TRY(fs_->bread(blk));
+    const auto* ptrs = reinterpret_cast<const uint32_t*>(b.data());
+    blk = ptrs[off[level]];
+    if (level == depth && blk != 0) count_run(ptrs, off[level], p, blk);
+  }
+  if (blk == 0) {
+    *run = 1;
+    return uint64_t{0};
+  }
+  // The run's ends inside the file system: so is everything between.
+  if (!fs_->valid_block(blk) || !fs_->valid_block(blk + *run - 1))
+    return fs_->corrupt("inode %u: block %llu of logical block %llu out of range", ino_,
+                        static_cast<unsigned long long>(blk),
+                        static_cast<unsigned long long>(lblk));
+  return blk;
+}
+
+Result<uint64_t> Ext2Node::bmap_alloc_run(uint64_t lblk, uint32_t max, uint32_t* run,
+                                          bool* fresh) {
+  *run = 1;
+  const uint64_t first = RK_TRY(bmap_alloc(lblk, fresh));
+  if (!*fresh || max <= 1) return first;
+  uint32_t off[4];
+  const uint64_t p = fs_->geo().addr_per_block;
+  const int depth = block_path(lblk, p, off);
+  // The pointers after lblk's in its map block: i_block, or the indirect block bmap_alloc
+  // just walked to (read again; a hit).
+  if (depth == 0) {
+    uint32_t want = 0;
+    {
+      kern::MutexGuard g(meta_);
+      while (1 + want < max && off[0] + 1 + want < kNDirBlocks &&
+             inode_.i_block[off[0] + 1 + want] == 0)
+        ++want;
+    }
+    const uint32_t got = RK_TRY(fs_->alloc_run(first + 1, want));
+    if (got == 0) return first;
+    {
+      kern::MutexGuard g(meta_);
+      for (uint32_t i = 1; i <= got; ++i)
+        inode_.i_block[off[0] + i] = static_cast<uint32_t>(first + i);
+    }
+    add_blocks(got);
+    alloc_hint_ = first + 1 + got;
+    *run = 1 + got;
+    return first;
+  }
+  uint64_t leaf;
+  {
+    uint32_t iblock[kNBlocks];
+    {
+      kern::MutexGuard g(meta_);
+      mem_copy(iblock, inode_.i_block, sizeof(iblock));
+    }
+    leaf = iblock[off[0]];
+    for (int level = 1; level < depth; ++level) {
+      vfs::BufRef b = RK_TRY(fs_->bread(leaf));
+      leaf = reinterpret_cast<const uint32_t*>(b.data())[off[level]];
+    }
+  }
+  const uint32_t at = off[depth];
+  uint32_t want = 0;
+  {
+    vfs::BufRef b = RK_TRY(fs_->bread(leaf));
+    const auto* ptrs = reinterpret_cast<const uint32_t*>(b.data());
+    while (1 + want < max && at + 1 + want < p && ptrs[at + 1 + want] == 0) ++want;
+  }
+  // One buffer at a time, as everywhere in the map (the bitmap is not read with the map block
+  // held); the holes stay holes meanwhile: changing the map takes the vnode lock exclusive.
+  const uint32_t got = RK_TRY(fs_->alloc_run(first + 1, want));
+  if (got == 0) return first;
+  Result<vfs::BufRef> b = fs_->bread(leaf);
+  if (!b.ok()) {
+    for (uint32_t i = 1; i <= got; ++i) (void)fs_->free_block(first + i);
+    return b.error();
+  }
+  auto* ptrs = reinterpret_cast<uint32_t*>(b.value().data());
+  for (uint32_t i = 1; i <= got; ++i) ptrs[at + i] = static_cast<uint32_t>(first + i);
+  b.value().mark_dirty();
+  b.value().release();
+  add_blocks(got);
+  alloc_hint_ = first + 1 + got;
+  *run = 1 + got;
+  return first;
+}
+
 void Ext2Node::add_blocks(int64_t n) {
   const int64_t sectors = n * static_cast<int64_t>(fs_->geo().block_size / 512);
   kern::MutexGuard g(meta_);

@@ -8,11 +8,35 @@
 
 namespace rk::fs::ext2 {
 
+namespace {
+
+// A read or write this large streams: its whole blocks move straight between the caller's
+// memory and the disk (BufCache::read_direct/write_direct), up to kDirectMax bytes a transfer.
+// Smaller ones go through the cache, where the next small one finds them.
+constexpr size_t kDirectMin = 64 * 1024;
+constexpr size_t kDirectMax = 1024 * 1024;
+constexpr size_t kDirectIov = 16;  // pieces of the caller's memory in one transfer
+
+// How many whole blocks (at most `blocks`) of the caller's memory at the uio's position fit in
+// one transfer, described in iov[0..*count). EFAULT.
+Result<uint64_t> direct_iov(const vfs::Uio& uio, uint32_t bs, uint64_t blocks, vfs::IoVec* iov,
+                            size_t* count) {
+  const size_t bytes = RK_TRY(uio.peek(blocks * bs, iov, kDirectIov, count));
+  if (bytes % bs == 0) return bytes / bs;
+  // The pieces ran out inside a block: describe the whole blocks only.
+  if (bytes < bs) return uint64_t{0};
+  RK_TRY(uio.peek(bytes / bs * bs, iov, kDirectIov, count));
+  return bytes / bs;
+}
+
+}  // namespace
+
 Result<void> Ext2Node::read(vfs::Uio& uio) {
   if (type() != vfs::VType::kReg) return is_dir() ? Errno::kIsDir : Errno::kInval;
   const uint32_t bs = fs_->geo().block_size;
   const uint64_t size = this->size();
   const size_t start = uio.resid();
+  const bool stream = start >= kDirectMin;
   while (uio.resid() > 0 && uio.offset() < size) {
     const uint64_t off = uio.offset();
     const uint64_t lblk = off / bs;
@@ -21,6 +45,15 @@ Result<void> Ext2Node::read(vfs::Uio& uio) {
     if (n > size - off) n = size - off;
     if (n > uio.resid()) n = uio.resid();
     Result<void> r = ok();
+    if (stream && boff == 0 && n == bs) {
+      Result<size_t> moved = read_direct(uio, size);
+      if (!moved.ok()) {
+        if (uio.resid() < start) return ok();
+        return moved.error();
+      }
+      if (moved.value() > 0) continue;
+      // A hole, or a cached block first: that block goes the cached way.
+    }
     Result<uint64_t> phys = bmap(lblk);
     if (!phys.ok()) {
       r = phys.error();
@@ -52,6 +85,7 @@ Result<void> Ext2Node::write(vfs::Uio& uio) {
   if (uio.offset() >= max) return Errno::kFBig;
   const uint32_t bs = fs_->geo().block_size;
   const size_t start = uio.resid();
+  const bool stream = start >= kDirectMin;
   Result<void> err = ok();
   while (uio.resid() > 0 && uio.offset() < max) {
     const uint64_t off = uio.offset();
@@ -60,6 +94,18 @@ Result<void> Ext2Node::write(vfs::Uio& uio) {
     uint64_t n = bs - boff;
     if (n > uio.resid()) n = uio.resid();
     if (n > max - off) n = max - off;
+    if (stream && boff == 0 && n == bs) {
+      Result<size_t> moved = write_direct(uio, max);
+      if (!moved.ok()) {
+        err = moved.error();
+        break;
+      }
+      if (moved.value() > 0) {
+        kern::MutexGuard g(meta_);
+        if (off + moved.value() > size_locked()) set_size_locked(off + moved.value());
+        continue;
+      }
+    }
     bool fresh = false;
     Result<uint64_t> phys = bmap_alloc(lblk, &fresh);
     if (!phys.ok()) {
@@ -105,6 +151,61 @@ Result<void> Ext2Node::write(vfs::Uio& uio) {
     (void)store_locked();
   }
   return ok();  // a short write when err is set, as Linux answers
+}
+
+Result<size_t> Ext2Node::read_direct(vfs::Uio& uio, uint64_t size) {
+  const uint32_t bs = fs_->geo().block_size;
+  const uint64_t off = uio.offset();
+  uint64_t want = (size - off < uio.resid() ? size - off : uio.resid()) / bs;
+  if (want > kDirectMax / bs) want = kDirectMax / bs;
+  uint32_t run = 0;
+  const uint64_t phys = RK_TRY(bmap_run(off / bs, static_cast<uint32_t>(want), &run));
+  if (phys == 0) return size_t{0};
+  vfs::IoVec iov[kDirectIov];
+  size_t cnt = 0;
+  const uint64_t blocks = RK_TRY(direct_iov(uio, bs, run, iov, &cnt));
+  if (blocks == 0) return size_t{0};
+  const uint32_t got = RK_TRY(fs_->read_direct(phys, static_cast<uint32_t>(blocks), {iov, cnt}));
+  uio.skip(size_t{got} * bs);
+  return size_t{got} * bs;
+}
+
+Result<size_t> Ext2Node::write_direct(vfs::Uio& uio, uint64_t max) {
+  const uint32_t bs = fs_->geo().block_size;
+  const uint64_t off = uio.offset();
+  const uint64_t lblk = off / bs;
+  uint64_t want = (max - off < uio.resid() ? max - off : uio.resid()) / bs;
+  if (want > kDirectMax / bs) want = kDirectMax / bs;
+  vfs::IoVec iov[kDirectIov];
+  size_t cnt = 0;
+  // The memory first, so that no block is allocated for bytes that cannot be moved.
+  want = RK_TRY(direct_iov(uio, bs, want, iov, &cnt));
+  // A run of blocks one after the other on the disk from logical block l: holes allocated
+  // together, or blocks the file already has.
+  auto map_run = [&](uint64_t l, uint32_t n, uint32_t* run) -> Result<uint64_t> {
+    bool fresh = false;
+    const uint64_t first = RK_TRY(bmap_alloc_run(l, n, run, &fresh));
+    if (fresh || n == 1) return first;
+    return bmap_run(l, n, run);
+  };
+  uint64_t done = 0;
+  while (done < want) {
+    uint32_t run = 1;
+    Result<uint64_t> phys = map_run(lblk + done, static_cast<uint32_t>(want - done), &run);
+    if (!phys.ok()) {
+      if (done == 0) return phys.error();
+      break;  // what was written counts; the next call meets the error again
+    }
+    RK_TRY(direct_iov(uio, bs, run, iov, &cnt));
+    Result<void> w = fs_->write_direct(phys.value(), run, {iov, cnt});
+    if (!w.ok()) {
+      if (done == 0) return w.error();
+      break;
+    }
+    uio.skip(size_t{run} * bs);
+    done += run;
+  }
+  return size_t{done} * bs;
 }
 
 Result<void> Ext2Node::zero_tail(uint64_t size) {

@@ -131,6 +131,21 @@ void Ext2Fs::read_ahead(uint64_t b, uint32_t count) {
   cache_.read_ahead(*dev_, b, geo_.block_size, count);
 }
 
+Result<uint32_t> Ext2Fs::read_direct(uint64_t b, uint32_t count,
+                                     std::span<const kern::IoVec> iov) {
+  if (count == 0 || !valid_block(b) || !valid_block(b + count - 1))
+    return corrupt("blocks %llu+%u are outside the file system",
+                   static_cast<unsigned long long>(b), count);
+  return cache_.read_direct(*dev_, b, geo_.block_size, count, iov);
+}
+
+Result<void> Ext2Fs::write_direct(uint64_t b, uint32_t count, std::span<const kern::IoVec> iov) {
+  if (count == 0 || !valid_block(b) || !valid_block(b + count - 1))
+    return corrupt("blocks %llu+%u are outside the file system",
+                   static_cast<unsigned long long>(b), count);
+  return cache_.write_direct(*dev_, b, geo_.block_size, count, iov);
+}
+
 // --- mounting -----------------------------------------------------------------------------
 
 Result<Ref<Ext2Fs>> Ext2Fs::create(kern::Kernel& k, vfs::Mount& m, uint32_t flags,

@@ -23,6 +23,7 @@
 
 #include <cstdarg>
 #include <cstdint>
+#include <span>
 
 #include "fs/ext2/format.h"
 #include "fs/ext2/node.h"
@@ -92,10 +93,19 @@ class Ext2Fs final : public vfs::FileSystem {
   Result<vfs::BufRef> bread(uint64_t b);
   Result<vfs::BufRef> bget(uint64_t b);
   void read_ahead(uint64_t b, uint32_t count);
+  // Whole blocks b .. b+count-1 straight between the caller's memory and the disk, as
+  // BufCache::read_direct/write_direct (for large file reads and writes). EUCLEAN (a block
+  // outside the file system), EIO.
+  Result<uint32_t> read_direct(uint64_t b, uint32_t count, std::span<const kern::IoVec> iov);
+  Result<void> write_direct(uint64_t b, uint32_t count, std::span<const kern::IoVec> iov);
 
   // --- allocation (alloc.cpp) --------------------------------------------------------------
   // A free block, near `goal` when one is free there. ENOSPC.
   Result<uint64_t> alloc_block(uint64_t goal) RK_EXCLUDES(alloc_lock_);
+  // Up to `max` free blocks from `first` on, all in first's group and one after the other (a
+  // file's data growing past the block it just got): how many, 0 when `first` is taken.
+  // EIO.
+  Result<uint32_t> alloc_run(uint64_t first, uint32_t max) RK_EXCLUDES(alloc_lock_);
   // Gives block b back. A block outside the file system or already free is logged and left
   // alone: EUCLEAN (the caller stops freeing what points there). EIO.
   Result<void> free_block(uint64_t b) RK_EXCLUDES(alloc_lock_);

@@ -115,6 +115,22 @@ class Ext2Node final : public vfs::Vnode {
   Result<uint64_t> bmap_alloc(uint64_t lblk, bool* fresh) RK_EXCLUDES(meta_);
   // As bmap; for a hole, *hole_run says how many blocks from lblk on are surely holes too.
   Result<uint64_t> bmap_span(uint64_t lblk, uint64_t* hole_run) RK_EXCLUDES(meta_);
+  // read()'s streaming part: whole blocks from the uio's position (up to `size`, the file's)
+  // that follow each other on the disk, read straight into the caller's memory unless cached;
+  // the bytes moved (0: the block there is a hole or cached, read it the cached way). EIO.
+  Result<size_t> read_direct(vfs::Uio& uio, uint64_t size) RK_EXCLUDES(meta_);
+  // write()'s streaming part: whole blocks from the uio's position (at most up to `max`)
+  // mapped and written straight to the disk; the bytes moved (0: none could be, the caller
+  // goes the cached way). ENOSPC, EFBIG, EIO, EFAULT.
+  Result<size_t> write_direct(vfs::Uio& uio, uint64_t max) RK_EXCLUDES(meta_);
+  // As bmap_alloc for lblk; when its block is fresh, the holes after it (in the same map
+  // block, at most max - 1) get the free blocks right after it, in one allocation. *run: how
+  // many logical blocks from lblk were mapped that way (1 when not fresh, or nothing followed).
+  Result<uint64_t> bmap_alloc_run(uint64_t lblk, uint32_t max, uint32_t* run, bool* fresh)
+      RK_EXCLUDES(meta_);
+  // As bmap; *run says how many logical blocks from lblk on (at most max, 1 for a hole) lie on
+  // the physical blocks one after the other from the one returned.
+  Result<uint64_t> bmap_run(uint64_t lblk, uint32_t max, uint32_t* run) RK_EXCLUDES(meta_);
   // Frees the blocks of logical blocks [from, to) (and indirect blocks left empty).
   Result<void> free_range(uint64_t from, uint64_t to) RK_EXCLUDES(meta_);
   Result<void> free_blocks_from(uint64_t from) RK_EXCLUDES(meta_) {

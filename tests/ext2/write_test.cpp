@@ -192,6 +192,8 @@ TEST_P(Ext2Write, FaultingWriteLeavesNoBlocksPastTheEnd) {
   ASSERT_EQ(rump_sys_write(fd, "abc", 3), 3);
   // Far out (indirect blocks needed) from a bad buffer: nothing written, nothing left behind.
   EXPECT_EQ(ERRNO_OF(rump_sys_pwrite(fd, nullptr, 5000, 3 << 20)), EFAULT);
+  // The same with a write large enough to go straight to the disk.
+  EXPECT_EQ(ERRNO_OF(rump_sys_pwrite(fd, nullptr, 1 << 20, 4 << 20)), EFAULT);
   struct stat st;
   ASSERT_EQ(rump_sys_fstat(fd, &st), 0);
   EXPECT_EQ(st.st_size, 3);
@@ -298,6 +300,69 @@ TEST_P(Ext2Write, SequentialBigFile) {
               static_cast<long long>(std::chrono::duration_cast<ms>(t1 - t0).count()),
               static_cast<long long>(std::chrono::duration_cast<ms>(t2 - t1).count()));
   check_clean();
+}
+
+TEST_P(Ext2Write, StreamingReadsAndWritesAgreeWithTheCache) {
+  // Large reads and writes move whole blocks straight to and from the disk; small ones go
+  // through the cache. Mixed on one file, each must see what the other did.
+  const int bs = GetParam().bs;
+  std::string want = pattern(3 << 20, 1);
+  kput("/mnt/s", want);  // 100000-byte writes: whole blocks direct, the edges cached
+  int fd = rump_sys_open("/mnt/s", O_RDWR);
+  ASSERT_GE(fd, 0);
+  auto pw = [&](const std::string& d, off_t at) {
+    ASSERT_EQ(rump_sys_pwrite(fd, d.data(), d.size(), at), static_cast<ssize_t>(d.size()));
+    want.replace(static_cast<size_t>(at), d.size(), d);
+  };
+  auto pr = [&](size_t len, off_t at) {
+    std::string b(len, '\0');
+    EXPECT_EQ(rump_sys_pread(fd, b.data(), len, at), static_cast<ssize_t>(len));
+    return b;
+  };
+  // A small write leaves a dirty block in the cache; a large read over it returns it.
+  pw(pattern(3000, 2), (1 << 20) + 10);
+  EXPECT_TRUE(pr(want.size(), 0) == want);
+  // A large aligned write over cached blocks; small reads then see the new bytes.
+  pw(pattern(1 << 20, 3), (1 << 20) - 2 * bs);
+  EXPECT_EQ(pr(100, (1 << 20) + 10), want.substr((1 << 20) + 10, 100));
+  EXPECT_EQ(pr(bs, (2 << 20) - 3 * bs), want.substr((2 << 20) - 3 * bs, bs));
+  // Unaligned large writes and reads, and one past the end that grows the file.
+  pw(pattern(700001, 4), 12345);
+  pw(pattern(300000, 5), static_cast<off_t>(want.size()) - 1000);
+  EXPECT_TRUE(pr(want.size() - 777, 777) == want.substr(777));
+  ASSERT_EQ(rump_sys_close(fd), 0);
+  EXPECT_TRUE(kread("/mnt/s") == want);
+  check_clean();
+  std::string out = tmp_ / "out";
+  CmdResult r = run("debugfs -R 'dump /s " + out + "' '" + img_ + "'");
+  EXPECT_TRUE(host_read(out) == want) << r.out;
+}
+
+TEST_P(Ext2Write, LargeWritesFillHolesBesideMappedBlocks) {
+  // Large writes allocate runs of blocks at once: over holes, over blocks already there, and
+  // across the indirect blocks' boundaries, the map and the bitmaps must stay right.
+  const int bs = GetParam().bs;
+  int fd = rump_sys_open("/mnt/h", O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  std::string want(6 << 20, '\0');
+  auto pw = [&](const std::string& d, off_t at) {
+    ASSERT_EQ(rump_sys_pwrite(fd, d.data(), d.size(), at), static_cast<ssize_t>(d.size()));
+    want.replace(static_cast<size_t>(at), d.size(), d);
+  };
+  // Islands of mapped blocks in a sparse file, then large writes over them and the holes.
+  for (off_t at : {off_t{0}, off_t{5 * bs}, off_t{40 * bs}, off_t(1 << 20) + 3 * bs,
+                   off_t(6 << 20) - bs})
+    pw(pattern(bs, static_cast<unsigned>(at)), at);
+  pw(pattern(3 << 20, 8), 2 * bs);
+  pw(pattern((1 << 20) + 5, 9), (4 << 20) + bs / 2);
+  std::string back(want.size(), '\0');
+  ASSERT_EQ(rump_sys_pread(fd, back.data(), back.size(), 0), static_cast<ssize_t>(back.size()));
+  EXPECT_TRUE(back == want);
+  ASSERT_EQ(rump_sys_close(fd), 0);
+  check_clean();
+  std::string out = tmp_ / "out";
+  CmdResult r = run("debugfs -R 'dump /h " + out + "' '" + img_ + "'");
+  EXPECT_TRUE(host_read(out) == want) << r.out;
 }
 
 TEST_P(Ext2Write, ManyFilesInOneDirectory) {

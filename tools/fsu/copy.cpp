@@ -7,13 +7,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace fsu {
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
+// Small enough that the chunks in flight (ChunkRing::kSlots) stay in the CPU's cache between
+// the read that fills one and the write that empties it: a 1 GiB fsu_get took 15-20 % more
+// system time with 1 MiB chunks. Large enough for the kernel to stream (64 KiB and more).
+constexpr size_t kChunk = 256 << 10;
 
 // Sets owner, mode and times of a copied entry as -p asks (or only the mode of a new file).
 int finish(const Context& ctx, Fs& to, const std::string& dst, const struct stat& st,
@@ -50,6 +56,7 @@ int copy_file(const Context& ctx, Fs& from, const std::string& src, Fs& to, cons
   progress.start_file(src, static_cast<uint64_t>(st.st_size));
   bool in_error = false;
   bool sparse = S_ISREG(st.st_mode) && st.st_blocks * 512 < st.st_size;
+  if (S_ISREG(st.st_mode) && !sparse) to.will_write(out, st.st_size);
   err = copy_data(from, in, to, out, progress, in_error, sparse);
   from.close(in);
   int cerr = to.close(out);
@@ -108,35 +115,163 @@ int copy_dir(const Context& ctx, Fs& from, const std::string& src, Fs& to, const
 
 }  // namespace
 
-int copy_data(Fs& from, int in, Fs& to, int out, Progress& progress, bool& in_error, bool sparse) {
-  std::unique_ptr<char[]> buf(new char[kChunk]);
+namespace {
+
+// Writes one chunk of a file's bytes at the end of what was written; blocks of zeros become
+// holes when `sparse`. 0 or an errno.
+int put_chunk(Fs& to, int out, const char* buf, size_t len, bool sparse, off_t& pos,
+              bool& ends_in_hole) {
   constexpr size_t kHole = 4096;  // the unit of holes: a page, the usual block size
+  for (size_t off = 0; off < len;) {
+    size_t piece = sparse ? std::min(kHole, len - off) : len - off;
+    const char* p = buf + off;
+    bool zero = sparse && piece == kHole && p[0] == 0 && std::memcmp(p, p + 1, piece - 1) == 0;
+    if (zero) {
+      off_t r = to.seek(out, static_cast<off_t>(piece), SEEK_CUR);
+      if (r < 0) return static_cast<int>(-r);
+    } else if (int err = to.write_all(out, p, piece)) {
+      return err;
+    }
+    ends_in_hole = zero;
+    off += piece;
+    pos += static_cast<off_t>(piece);
+  }
+  return 0;
+}
+
+// Chunks handed from the reading side to the writing side, a few in flight, so that reading
+// the next chunk and writing this one overlap (two copies of every byte, one on each core).
+class ChunkRing {
+ public:
+  static constexpr int kSlots = 4;
+  ChunkRing() {
+    for (auto& b : buf_) b.reset(new char[kChunk]);
+  }
+
+  // The reading side: a free slot to fill, or nullptr when the writer gave up.
+  char* to_fill() {
+    std::unique_lock<std::mutex> g(m_);
+    cv_.wait(g, [&] { return stop_ || filled_ - emptied_ < kSlots; });
+    return stop_ ? nullptr : buf_[filled_ % kSlots].get();
+  }
+  void filled(size_t len) {
+    std::lock_guard<std::mutex> g(m_);
+    len_[filled_ % kSlots] = len;
+    ++filled_;
+    cv_.notify_all();
+  }
+  // The end of the input: err 0 at end of file, or the read error.
+  void finish(int err) {
+    std::lock_guard<std::mutex> g(m_);
+    eof_ = true;
+    read_error_ = err;
+    cv_.notify_all();
+  }
+
+  // The writing side: the next chunk, or nullptr at the end of the input.
+  const char* to_empty(size_t& len) {
+    std::unique_lock<std::mutex> g(m_);
+    cv_.wait(g, [&] { return filled_ > emptied_ || eof_; });
+    if (filled_ == emptied_) return nullptr;
+    len = len_[emptied_ % kSlots];
+    return buf_[emptied_ % kSlots].get();
+  }
+  void emptied() {
+    std::lock_guard<std::mutex> g(m_);
+    ++emptied_;
+    cv_.notify_all();
+  }
+  // The writer failed: the reader stops at its next chunk.
+  void stop() {
+    std::lock_guard<std::mutex> g(m_);
+    stop_ = true;
+    cv_.notify_all();
+  }
+  int read_error() {
+    std::lock_guard<std::mutex> g(m_);
+    return read_error_;
+  }
+
+ private:
+  std::unique_ptr<char[]> buf_[kSlots];
+  size_t len_[kSlots] = {};
+  std::mutex m_;
+  std::condition_variable cv_;
+  uint64_t filled_ = 0, emptied_ = 0;  // chunks
+  bool eof_ = false, stop_ = false;
+  int read_error_ = 0;
+};
+
+int read_side(Fs& from, int in, ChunkRing& ring, Progress* progress) {
+  for (;;) {
+    char* b = ring.to_fill();
+    if (b == nullptr) return 0;
+    ssize_t n;
+    do {
+      n = from.read(in, b, kChunk);
+    } while (n == -EINTR);
+    if (n <= 0) {
+      ring.finish(n < 0 ? static_cast<int>(-n) : 0);
+      return n < 0 ? static_cast<int>(-n) : 0;
+    }
+    ring.filled(static_cast<size_t>(n));
+    if (progress != nullptr) progress->add(static_cast<size_t>(n));
+  }
+}
+
+int write_side(Fs& to, int out, ChunkRing& ring, bool sparse, Progress* progress, off_t& pos,
+               bool& ends_in_hole) {
+  for (;;) {
+    size_t len = 0;
+    const char* b = ring.to_empty(len);
+    if (b == nullptr) return 0;
+    if (int err = put_chunk(to, out, b, len, sparse, pos, ends_in_hole)) {
+      ring.stop();
+      return err;
+    }
+    ring.emptied();
+    if (progress != nullptr) progress->add(len);
+  }
+}
+
+}  // namespace
+
+int copy_data(Fs& from, int in, Fs& to, int out, Progress& progress, bool& in_error, bool sparse) {
   off_t pos = 0;
   bool ends_in_hole = false;
-  for (;;) {
-    ssize_t n = from.read(in, buf.get(), kChunk);
-    if (n == -EINTR) continue;
-    if (n < 0) {
+  if (from.is_host() != to.is_host()) {
+    // Between the host and an image: the host's side runs on a thread of its own, the
+    // kernel's stays on this one (its process and current kernel are this thread's).
+    ChunkRing ring;
+    int werr = 0;
+    if (from.is_host()) {
+      std::thread reader([&] { (void)read_side(from, in, ring, nullptr); });
+      werr = write_side(to, out, ring, sparse, &progress, pos, ends_in_hole);
+      reader.join();
+    } else {
+      std::thread writer([&] { werr = write_side(to, out, ring, sparse, nullptr, pos, ends_in_hole); });
+      (void)read_side(from, in, ring, &progress);
+      writer.join();
+    }
+    if (int rerr = ring.read_error()) {
       in_error = true;
-      return static_cast<int>(-n);
+      return rerr;
     }
-    if (n == 0) break;
-    auto len = static_cast<size_t>(n);
-    for (size_t off = 0; off < len;) {
-      size_t piece = sparse ? std::min(kHole, len - off) : len - off;
-      const char* p = buf.get() + off;
-      bool zero = sparse && piece == kHole && p[0] == 0 && std::memcmp(p, p + 1, piece - 1) == 0;
-      if (zero) {
-        off_t r = to.seek(out, static_cast<off_t>(piece), SEEK_CUR);
-        if (r < 0) return static_cast<int>(-r);
-      } else if (int err = to.write_all(out, p, piece)) {
-        return err;
+    if (werr) return werr;
+  } else {
+    std::unique_ptr<char[]> buf(new char[kChunk]);
+    for (;;) {
+      ssize_t n = from.read(in, buf.get(), kChunk);
+      if (n == -EINTR) continue;
+      if (n < 0) {
+        in_error = true;
+        return static_cast<int>(-n);
       }
-      ends_in_hole = zero;
-      off += piece;
-      pos += static_cast<off_t>(piece);
+      if (n == 0) break;
+      auto len = static_cast<size_t>(n);
+      if (int err = put_chunk(to, out, buf.get(), len, sparse, pos, ends_in_hole)) return err;
+      progress.add(len);
     }
-    progress.add(len);
   }
   // A hole at the end is not written: give the file its length.
   if (ends_in_hole) return to.ftruncate(out, pos);

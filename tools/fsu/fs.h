@@ -49,6 +49,9 @@ class Fs {
   virtual int ftruncate(int fd, off_t len) = 0;
   // lseek: the new offset, or -errno.
   virtual off_t seek(int fd, off_t off, int whence) = 0;
+  // A hint that `len` bytes will be written from the start of the new file fd: room is set
+  // aside for them where that makes writing cheaper, without changing the file's size.
+  virtual void will_write(int fd, off_t len) {}
 
   // Writes all of buf (retrying short writes): 0 or an errno.
   int write_all(int fd, const void* buf, size_t len);
@@ -80,6 +83,7 @@ class HostFs final : public Fs {
   int truncate(const std::string& path, off_t len) override;
   int ftruncate(int fd, off_t len) override;
   off_t seek(int fd, off_t off, int whence) override;
+  void will_write(int fd, off_t len) override;
 };
 
 class KernelFs final : public Fs {

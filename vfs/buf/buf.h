@@ -43,6 +43,16 @@ struct Buf {
   ListNode<Buf> dirty;  // in State::dirty while kDirty, oldest first
 };
 
+// Blocks being written straight from a caller's memory to the disk (BufCache::write_direct):
+// no block of the range may be cached or held meanwhile, so nobody reads what the transfer is
+// replacing, or writes an older copy over it afterwards. Lives on the writer's stack.
+struct DirectRange {
+  const BlockDevice* dev = nullptr;
+  uint64_t first = 0;  // byte offsets on dev: [first, end)
+  uint64_t end = 0;
+  ListNode<DirectRange> node;  // in State::direct
+};
+
 struct BufCache::State {
   State(kern::Kernel& k, BufCache& c) : kernel(k), owner(c), lock(k), released(k) {}
 
@@ -54,6 +64,7 @@ struct BufCache::State {
   uint32_t hash_size RK_GUARDED_BY(lock) = 0;  // a power of two
   IntrusiveList<Buf, &Buf::lru> lru RK_GUARDED_BY(lock);
   IntrusiveList<Buf, &Buf::dirty> dirty RK_GUARDED_BY(lock);
+  IntrusiveList<DirectRange, &DirectRange::node> direct RK_GUARDED_BY(lock);
   uint64_t limit = 0;
   BufCacheStats stats RK_GUARDED_BY(lock);
   kern::Reclaimer reclaimer;
@@ -65,5 +76,19 @@ struct BufCache::State {
   kern::CondVar flusher_wake{kernel};
   kern::CondVar flusher_started{kernel};
 };
+
+// Helpers shared by the cache's source files (defined in bufcache.cpp).
+namespace bufimpl {
+// A power of two in 512..65536.
+bool valid_size(uint32_t size);
+Buf* lookup(BufCache::State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.lock);
+// Whether a direct write is replacing the block at `offset` of dev.
+bool in_direct(BufCache::State& s, const BlockDevice& dev, uint64_t offset)
+    RK_REQUIRES(s.lock);
+// Frees a block that nobody holds and no transfer uses; takes it out of every list.
+void destroy(BufCache::State& s, Buf& b) RK_REQUIRES(s.lock);
+// Waits for a read-ahead transfer into b to end (the holder's first look at it).
+void wait_io(BufCache::State& s, Buf& b);
+}  // namespace bufimpl
 
 }  // namespace rk::vfs

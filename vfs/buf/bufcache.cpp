@@ -14,6 +14,8 @@
 
 namespace rk::vfs {
 
+using namespace bufimpl;
+
 namespace {
 
 using State = BufCache::State;
@@ -25,11 +27,15 @@ constexpr size_t kMaxClusterBytes = 1u << 20;
 constexpr int64_t kFlushPeriodNs = 5'000'000'000;   // the flusher wakes this often
 constexpr int64_t kDirtyExpireNs = 30'000'000'000;  // and writes what is dirty this long
 
+}  // namespace
+
+namespace bufimpl {
+
 bool valid_size(uint32_t size) {
   return size >= 512 && size <= 65536 && std::has_single_bit(size);
 }
 
-uint32_t hash_of(const BlockDevice* dev, uint64_t offset, uint32_t mask) {
+static uint32_t hash_of(const BlockDevice* dev, uint64_t offset, uint32_t mask) {
   uint64_t h = reinterpret_cast<uintptr_t>(dev) ^ (offset * 0x9E3779B97F4A7C15ull);
   h ^= h >> 29;
   return static_cast<uint32_t>(h) & mask;
@@ -41,6 +47,16 @@ Buf* lookup(State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.loc
     if (b->dev.get() == &dev && b->offset == offset) return b;
   return nullptr;
 }
+
+bool in_direct(State& s, const BlockDevice& dev, uint64_t offset) RK_REQUIRES(s.lock) {
+  for (DirectRange& r : s.direct)
+    if (r.dev == &dev && offset >= r.first && offset < r.end) return true;
+  return false;
+}
+
+}  // namespace bufimpl
+
+namespace {
 
 void hash_insert(State& s, Buf& b) RK_REQUIRES(s.lock) {
   Buf*& head = s.hash[hash_of(b.dev.get(), b.offset, s.hash_size - 1)];
@@ -97,7 +113,10 @@ void set_dirty(State& s, Buf& b) RK_REQUIRES(s.lock) {
   s.stats.dirty_bytes += b.size;
 }
 
-// Frees a block that nobody holds and no transfer uses; takes it out of every list.
+}  // namespace
+
+namespace bufimpl {
+
 void destroy(State& s, Buf& b) RK_REQUIRES(s.lock) {
   set_clean(s, b);
   hash_remove(s, b);
@@ -110,12 +129,15 @@ void destroy(State& s, Buf& b) RK_REQUIRES(s.lock) {
   km.destroy(&b);
 }
 
-// Waits for a read-ahead transfer into b to end (the holder's first look at it).
 void wait_io(State& s, Buf& b) {
   if (b.io.load(std::memory_order_acquire) == 0) return;
   kern::Unscheduled off;
   while (b.io.load(std::memory_order_acquire) != 0) s.kernel.sleepq().park(b.io, 1, -1);
 }
+
+}  // namespace bufimpl
+
+namespace {
 
 
 // Writes `count` held, dirty blocks that follow each other on one device, in one transfer.
@@ -342,6 +364,19 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
   kern::Kmem& km = kernel_.kmem();
   s.lock.lock();
   for (;;) {
+    if (!s.direct.empty() && in_direct(s, dev, offset)) {
+      // Being overwritten on disk: neither the old contents nor a half-written block.
+      if (!wait) {
+        s.lock.unlock();
+        if (spare != nullptr) {
+          km.free(spare_data, size);
+          km.destroy(spare);
+        }
+        return Errno::kAgain;
+      }
+      s.released.wait(s.lock);
+      continue;
+    }
     Buf* b = lookup(s, dev, offset);
     if (b != nullptr) {
       if (b->flags & Buf::kHeld) {

@@ -18,6 +18,13 @@
 // flusher every 5 seconds for blocks dirty longer than 30 seconds (Linux's dirty_expire). A
 // failed write-back leaves the block dirty and is reported by the next sync(dev) (EIO).
 //
+// Streaming: read_direct()/write_direct() move runs of whole blocks straight between a caller's
+// memory and the disk, without a copy in the cache, for large sequential file I/O (a copy of a
+// big file would otherwise push everything else out, and cost an allocation and a copy a
+// block). They stay coherent with the cache: a direct read takes cached blocks from the cache
+// (a dirty one is newer than the disk), and a direct write drops the cached copies of what it
+// overwrites and keeps the range from being cached until the write has ended.
+//
 // Memory: blocks are kernel memory. The cache keeps at most half the kernel's memory limit
 // (256 MiB without one) and gives clean, unheld blocks back under memory pressure (a Kmem
 // reclaimer), least recently used first.
@@ -25,9 +32,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <utility>
 
 #include "kern/lib/result.h"
+#include "kern/uio.h"
 
 namespace rk::kern {
 class Kernel;
@@ -80,6 +89,8 @@ struct BufCacheStats {
   uint64_t limit = 0;        // bytes the cache may hold
   uint64_t writes = 0;       // write-back transfers issued
   uint64_t reclaimed = 0;    // blocks given back under memory pressure
+  uint64_t direct_reads = 0;   // read_direct transfers (not counted as hits or misses)
+  uint64_t direct_writes = 0;  // write_direct transfers
 };
 
 class BufCache {
@@ -96,6 +107,19 @@ class BufCache {
   // Starts reading up to `count` blocks from blkno that are not cached and returns at once (a
   // sequential reader asks for what it will want next). Silently does less under pressure.
   void read_ahead(BlockDevice& dev, uint64_t blkno, uint32_t size, uint32_t count);
+
+  // Reads up to `count` blocks from blkno straight into iov (count * size bytes), stopping
+  // before the first block that is cached (or being written directly): the caller reads that
+  // one through read(). The number of blocks read (0 when blkno itself is cached). Blocks read
+  // are not cached. Blocks on the caller's thread. EIO, EINVAL (as read).
+  Result<uint32_t> read_direct(BlockDevice& dev, uint64_t blkno, uint32_t size, uint32_t count,
+                               std::span<const kern::IoVec> iov);
+  // Writes `count` whole blocks from blkno straight from iov (count * size bytes) to the disk
+  // (not through the write-back), dropping the cached copies first: a block held by someone is
+  // waited for, so the caller must hold no block of the range. Blocks on the caller's thread.
+  // EIO (what the range holds on disk is then unknown), EINVAL.
+  Result<void> write_direct(BlockDevice& dev, uint64_t blkno, uint32_t size, uint32_t count,
+                            std::span<const kern::IoVec> iov);
 
   // Writes every dirty block of dev back, then flushes the device. EIO: some block could not be
   // written (it stays dirty and cached).
