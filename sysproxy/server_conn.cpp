@@ -43,7 +43,7 @@ class Session {
   int attach(const Hello& h, int32_t* pid, uint8_t cookie[kCookieSize]);
   void detach();
   bool on_call(const MsgHeader& h, std::span<const uint8_t> body);
-  bool on_fork(const MsgHeader& h);
+  bool on_fork(const MsgHeader& h, std::span<const uint8_t> body);
   bool on_exec(const MsgHeader& h);
   int drop_creds();
 
@@ -67,7 +67,7 @@ void Session::run() {
       bool keep = false;
       switch (static_cast<MsgType>(h.type)) {
         case MsgType::kCall: keep = on_call(h, body); break;
-        case MsgType::kFork: keep = body.empty() && on_fork(h); break;
+        case MsgType::kFork: keep = on_fork(h, body); break;
         case MsgType::kExec: keep = body.empty() && on_exec(h); break;
         default: break;
       }
@@ -272,11 +272,16 @@ bool Session::on_call(const MsgHeader& h, std::span<const uint8_t> body) {
   return ch_.write(out_) == 0;
 }
 
-bool Session::on_fork(const MsgHeader& h) {
+bool Session::on_fork(const MsgHeader& h, std::span<const uint8_t> body) {
+  uint32_t flags = 0;
+  if (!body.empty()) {
+    Reader r(body);
+    if (!r.get(&flags) || r.left() != 0 || (flags & ~kForkFlags) != 0) return false;
+  }
   Forked f{};
-  // The child: a process under ours with a copy of our descriptors, held by a placeholder lwp
-  // until a connection claims it (kChild) or the claim times out.
-  if (int e = rump_pub_lwproc_rfork(RUMP_RFFDG); e != 0) {
+  // The child: a process under ours with a copy of our descriptors (or none), held by a
+  // placeholder lwp until a connection claims it (kChild) or the claim times out.
+  if (int e = rump_pub_lwproc_rfork((flags & kForkNoFds) ? RUMP_RFCFDG : RUMP_RFFDG); e != 0) {
     f.error = e;
   } else {
     struct lwp* placeholder = rump_pub_lwproc_curlwp();
