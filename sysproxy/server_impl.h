@@ -65,6 +65,9 @@ struct Server::Impl {
   void reap_done_connections();
   void release_unclaimed_forks(bool all);
   void reap_dead_clients();
+  // Tears down every process that still has connections (descriptors closed, sleeps
+  // interrupted), so that calls blocked in the kernel return: for stop().
+  void end_blocked_calls();
   void serve(Conn* c);  // server_conn.cpp
   void wake();
   void note_refused(const char* why);
