@@ -101,6 +101,8 @@ ServerStats Server::stats() const {
     s.processes = impl_->procs.size();
   }
   s.refused = impl_->refused.load();
+  s.received = impl_->received.load();
+  s.answered = impl_->answered.load();
   return s;
 }
 

@@ -51,6 +51,9 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> halted{false};
   std::atomic<uint64_t> refused{0};
+  // Messages after the handshakes, both ways: what shows a call to be one round trip.
+  std::atomic<uint64_t> received{0};
+  std::atomic<uint64_t> answered{0};
   std::thread acceptor;
 
   std::mutex conns_lock;
