@@ -7,6 +7,8 @@
 #include "kern/entry.h"
 #include "kern/kernel.h"
 #include "kern/params.h"
+#include "kern/proc.h"
+#include "kern/lwp.h"
 #include "rump/rump.h"
 
 using rk::kern::Kernel;
@@ -128,6 +130,14 @@ void rump_pub_lwproc_switch(struct lwp* l) {
 
 void rump_pub_lwproc_releaselwp(void) {
   if (Kernel* k = api::current_kernel()) kern::lwproc_releaselwp(*k);
+}
+
+int rump_pub_lwproc_interrupt(void) {
+  Kernel* k = api::current_kernel();
+  kern::Lwp* l = k != nullptr ? kern::bound_lwp(*k) : nullptr;
+  if (l == nullptr) return ESRCH;
+  l->proc().interrupt();
+  return 0;
 }
 
 struct lwp* rump_pub_lwproc_curlwp(void) {

@@ -1,9 +1,15 @@
 // Benchmark: remote system calls (sysproxy) against a raw unix-socket ping-pong of the same
 // message sizes, in the same run. The server runs in this process on its own threads, as
 // rump_server would; the client side is the protocol code librumpclient uses (encode, one
-// send, one receive, decode), on one connection.
+// send, one receive, decode), on one connection. Then an unmodified cp, through librumphijack,
+// copies a 256 MiB file into a tmpfs of a rump_allserver process, against the same cp into a
+// tmpfs of the host.
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <cerrno>
 #include <cstring>
@@ -129,6 +135,91 @@ class PingPong {
   std::vector<uint8_t> out_, in_;
 };
 
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+// The directory rump_bench runs from: rump_allserver and the rump.* tools live beside it,
+// librumphijack in ../lib.
+std::string bin_dir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string p(buf, static_cast<size_t>(n));
+  return p.substr(0, p.rfind('/'));
+}
+
+// Runs a shell command; its wall time in nanoseconds, or -1 if it failed.
+double timed(const std::string& cmd) {
+  int64_t t0 = now_ns();
+  int rc = std::system(cmd.c_str());
+  int64_t t1 = now_ns();
+  return rc == 0 ? static_cast<double>(t1 - t0) : -1;
+}
+
+// A host tmpfs for the baseline and the source file: /dev/shm, else /var/tmp (then the baseline
+// is that file system, said in the report).
+std::string host_scratch(bool* is_tmpfs) {
+  struct statfs sf {};
+  *is_tmpfs = statfs("/dev/shm", &sf) == 0 && sf.f_type == 0x01021994 /* TMPFS_MAGIC */ &&
+              access("/dev/shm", W_OK) == 0 &&
+              sf.f_bavail * static_cast<uint64_t>(sf.f_bsize) > (600ull << 20);
+  return *is_tmpfs ? "/dev/shm" : "/var/tmp";
+}
+
+// cp of a 256 MiB file through librumphijack into a rump_allserver's tmpfs, against cp into
+// the host's tmpfs; both read the same source on the host's tmpfs.
+void run_remote_cp(Context& ctx) {
+  const Options& opt = ctx.options;
+  const std::string name = "cp 256 MiB via hijack to server tmpfs";
+  const std::string bin = bin_dir(), lib = bin + "/../lib/librumphijack.so";
+  for (const std::string& f : {bin + "/rump_allserver", bin + "/rump.mount", bin + "/rump.halt", lib})
+    if (access(f.c_str(), R_OK) != 0) {
+      ctx.report.error(name, "missing " + f + " (build rump_allserver, rump.mount, rump.halt and "
+                             "rumphijack)");
+      return;
+    }
+  bool tmpfs = false;
+  std::string tmpl = host_scratch(&tmpfs) + "/rk-bench-cp-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    ctx.report.error(name, describe_error("mkdtemp", errno));
+    return;
+  }
+  const std::string dir = tmpl, src = dir + "/src", url = "unix://" + dir + "/ctrl";
+  const std::string env = "RUMP_SERVER=" + quote(url) + " ";
+  const std::string hijacked = env + "LD_PRELOAD=" + quote(lib) + " ";
+  const uint64_t mib = opt.quick ? 32 : 256;
+  bool ok = std::system(("head -c " + std::to_string(mib) + "M /dev/urandom > " + quote(src))
+                            .c_str()) == 0 &&
+            std::system((quote(bin + "/rump_allserver") + " -r 1g " + quote(url)).c_str()) == 0;
+  if (ok) {
+    ok = std::system(("cd " + quote(dir) + " && " + hijacked + "mkdir /rump/t && " + env +
+                      quote(bin + "/rump.mount") + " -t tmpfs -o size=768m tmpfs /t")
+                         .c_str()) == 0;
+    std::vector<double> host, remote;
+    for (int r = 0; ok && r < opt.reps(5); ++r) {
+      double h = timed("cp " + quote(src) + " " + quote(dir + "/dst"));
+      double m = timed(hijacked + "cp " + quote(src) + " /rump/t/dst");
+      ok = h > 0 && m > 0 &&
+           std::system(("rm " + quote(dir + "/dst") + " && " + hijacked + "rm /rump/t/dst")
+                           .c_str()) == 0;
+      host.push_back(h);
+      remote.push_back(m);
+    }
+    if (std::system((env + quote(bin + "/rump.halt")).c_str()) != 0) ok = false;
+    if (ok) {
+      double bytes = static_cast<double>(mib << 20);
+      double host_rate = bytes / (median(host) / 1e9), remote_rate = bytes / (median(remote) / 1e9);
+      ctx.report.add({opt.quick ? "cp 32 MiB via hijack to server tmpfs" : name,
+                      {remote_rate, Unit::kMBPerSec},
+                      tmpfs ? "cp to host tmpfs" : "cp to host /var/tmp (no tmpfs)",
+                      {host_rate, Unit::kMBPerSec}, host_rate / remote_rate, std::nullopt});
+      ctx.report.note("cp reads the host file and writes the kernel's, each write one round "
+                      "trip (copy_file_range across the two gets EXDEV: cp falls back)");
+    }
+  }
+  if (!ok) ctx.report.error(name, "a command failed (see its output above)");
+  if (std::system(("rm -rf " + quote(dir)).c_str()) != 0) ctx.report.note("could not remove " + dir);
+}
+
 }  // namespace
 
 void run_remote(Context& ctx) {
@@ -190,18 +281,29 @@ void run_remote(Context& ctx) {
           keep(c.call(abi::kSysStat, reinterpret_cast<uint64_t>("/t/f"),
                       reinterpret_cast<uint64_t>(&st)));
       };
+      // Messages the server saw per call while timing, both ways.
+      ServerStats m0 = server.value()->stats();
       PairTiming w = time_pair(reps, n, pwrite, n, remote);
       ctx.report.add({"remote pwrite 4 KiB", {w.a_ns, Unit::kNanos}, "remote getpid",
                       {w.b_ns, Unit::kNanos}, w.a_ns / w.b_ns, std::nullopt});
       PairTiming s = time_pair(reps, n, stat, n, remote);
       ctx.report.add({"remote stat", {s.a_ns, Unit::kNanos}, "remote getpid",
                       {s.b_ns, Unit::kNanos}, s.a_ns / s.b_ns, std::nullopt});
-      ctx.report.note("each call is one request and one response (docs/PROTOCOL.md)");
+      ServerStats m1 = server.value()->stats();
+      double calls = 4.0 * static_cast<double>(reps) * static_cast<double>(n);
+      char per[160];
+      std::snprintf(per, sizeof per,
+                    "messages per call (pwrite 4 KiB, stat, getpid): %.2f requests, %.2f "
+                    "answers; one round trip each (docs/PROTOCOL.md)",
+                    static_cast<double>(m1.received - m0.received) / calls,
+                    static_cast<double>(m1.answered - m0.answered) / calls);
+      ctx.report.note(per);
     }
   }
   server.value()->stop();
   rump_kernel_switch(prev);
   rump_kernel_destroy(k);
+  run_remote_cp(ctx);
 }
 
 }  // namespace rk::bench

@@ -84,6 +84,9 @@ std::string format(Quantity q) {
     case Unit::kOpsPerSec:
       std::snprintf(buf, sizeof buf, "%.2f Mops/s", v / 1e6);
       break;
+    case Unit::kMBPerSec:  // decimal megabytes, as cp, dd and disks count them
+      std::snprintf(buf, sizeof buf, "%.0f MB/s", v / 1e6);
+      break;
   }
   return buf;
 }

@@ -89,7 +89,7 @@ void trim_heap();
 
 // --- reporting --------------------------------------------------------------------------
 
-enum class Unit { kNanos, kKiB, kOpsPerSec };
+enum class Unit { kNanos, kKiB, kOpsPerSec, kMBPerSec };
 
 struct Quantity {
   double value;

@@ -17,6 +17,12 @@ Cred Proc::cred() const {
   return cred_;
 }
 
+void Proc::interrupt() {
+  // Sequentially consistent before the wakeup, as SleepTable's wakers must.
+  interrupted_.store(1, std::memory_order_seq_cst);
+  kernel_.sleepq().wake_all(&interrupted_);
+}
+
 void Proc::release_last() { kernel_.kmem().destroy(this); }
 
 ProcTable::ProcTable(Kernel& kernel) : kernel_(kernel), lock_(kernel) {}

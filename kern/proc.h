@@ -63,6 +63,13 @@ class Proc final : public RefCounted<Proc> {
 
   void release_last();
 
+  // The process is on its way out (a remote client that is gone): the interruptible sleeps of
+  // its lwps — nanosleep, clock_nanosleep — end with EINTR, now and whenever one begins from
+  // then on, as a killed process's would. Any thread; it cannot be undone.
+  void interrupt();
+  // The word interruptible sleeps park on (SleepTable): 0, or 1 once interrupted.
+  const std::atomic<uint32_t>& interrupt_word() const { return interrupted_; }
+
  private:
   friend class ProcTable;
   friend class Kmem;
@@ -77,6 +84,7 @@ class Proc final : public RefCounted<Proc> {
   RefPtr<FdTable> fds_;  // null once the process has exited
   FixedString<16> comm_;
   std::atomic<void*> slots_[kProcSlots] = {};
+  std::atomic<uint32_t> interrupted_{0};
   // The following belong to ProcTable, under its lock.
   ListNode<Proc> table_node_;
   IntrusiveList<Lwp, &Lwp::proc_node_> lwps_;

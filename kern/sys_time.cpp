@@ -8,6 +8,7 @@
 #include "kern/abi/linux.h"
 #include "kern/kernel.h"
 #include "kern/lwp.h"
+#include "kern/proc.h"
 #include "kern/sched.h"
 #include "kern/sys.h"
 #include "kern/uio.h"
@@ -43,22 +44,29 @@ Result<int64_t> timespec_in(Lwp& l, const void* uaddr) {
   return ts.tv_sec * kNsPerSec + ts.tv_nsec;
 }
 
-// Sleeps until `deadline` on `clock` (kernel time), without a virtual CPU.
-Result<void> sleep_until(Kernel& k, int clock, int64_t deadline) {
-  const rumpuser_ops& ops = k.hyp().ops();
+// Sleeps until `deadline` on `clock` (kernel time), without a virtual CPU. kIntr when the
+// process is interrupted (Proc::interrupt) before or during the sleep.
+Result<void> sleep_until(Lwp& l, int clock, int64_t deadline) {
+  Kernel& k = l.kernel();
+  const std::atomic<uint32_t>& interrupted = l.proc().interrupt_word();
+  bool wall = clock == abi::kClockRealtime || clock == abi::kClockTai ||
+              clock == abi::kClockRealtimeCoarse;
   Unscheduled off;
-  if (clock == abi::kClockRealtime || clock == abi::kClockTai ||
-      clock == abi::kClockRealtimeCoarse) {
-    // The wall clock may be set while we sleep; sleeping by intervals re-reads it.
-    for (int64_t left; (left = deadline - k.hyp().wall_ns()) > 0;) {
-      ops.clock_sleep(k.hyp().host(), RUMPUSER_CLOCK_RELWALL, left / kNsPerSec, left % kNsPerSec);
+  for (;;) {
+    if (interrupted.load(std::memory_order_seq_cst) != 0) return Errno::kIntr;
+    int64_t host_deadline;
+    if (wall) {
+      // The wall clock may be set while we sleep: each wakeup re-reads it.
+      int64_t left = deadline - k.hyp().wall_ns();
+      if (left <= 0) return ok();
+      int64_t now = k.hyp().monotonic_ns();
+      host_deadline = left > INT64_MAX - now ? -1 : now + left;
+    } else {
+      host_deadline = deadline > INT64_MAX - k.boot_ns() ? -1 : deadline + k.boot_ns();
     }
-    return ok();
+    // Woken early (an interrupt, or another waiter of the same bucket): look again.
+    if (!k.sleepq().park(interrupted, 0, host_deadline) && !wall) return ok();
   }
-  int64_t host_deadline = deadline > INT64_MAX - k.boot_ns() ? INT64_MAX : deadline + k.boot_ns();
-  ops.clock_sleep(k.hyp().host(), RUMPUSER_CLOCK_ABSMONO, host_deadline / kNsPerSec,
-                  host_deadline % kNsPerSec);
-  return ok();
 }
 
 }  // namespace
@@ -104,8 +112,9 @@ int64_t sys_clock_nanosleep(Lwp& l, const SyscallArgs& a) {
     int64_t now = clock_now(k, clock).value();
     deadline = deadline > INT64_MAX - now ? INT64_MAX : now + deadline;
   }
-  // No signals interrupt a sleep here, so the remaining time is never written.
-  return sysret(sleep_until(k, clock, deadline));
+  // Only the end of the process interrupts a sleep (there are no signals), so the remaining
+  // time is never written: nobody is left to read it.
+  return sysret(sleep_until(l, clock, deadline));
 }
 
 int64_t sys_nanosleep(Lwp& l, const SyscallArgs& a) {

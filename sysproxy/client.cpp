@@ -2,6 +2,7 @@
 #include "rump/rumpclient.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,12 +88,29 @@ int RemoteClient::open(HelloMode mode, int32_t pid, const uint8_t* cookie, bool 
       WireSyscall s;
       if (!r.get(&s) || !specs->add(s)) return fail(EPROTO);
     }
-    if (specs_ == nullptr) specs_ = std::move(specs);
+    if (specs_ == nullptr) specs_ = std::shared_ptr<const SyscallSpecs>(std::move(specs));
   }
   if (r.left() != 0) return fail(EPROTO);
   *pid_out = w.pid;
   std::memcpy(cookie_out, w.cookie, kCookieSize);
   *out = std::move(c);
+  return 0;
+}
+
+RemoteClient::~RemoteClient() {
+  for (ClientConn* c : idle_) {
+    close(c->ch.fd());
+    delete c;
+  }
+}
+
+int RemoteClient::init_at(const char* url, std::string* why) {
+  debug_ = getenv("RUMPCLIENT_DEBUG") != nullptr;
+  if (!parse_url(url, &endpoint_, why)) return EINVAL;
+  std::unique_ptr<ClientConn> c;
+  if (int e = open(HelloMode::kNew, 0, nullptr, true, &c, &pid_, cookie_); e != 0) return e;
+  c->generation = generation_;
+  idle_.push_back(c.release());
   return 0;
 }
 
@@ -230,11 +248,13 @@ int RemoteClient::set_retry(time_t t) {
   return 0;
 }
 
-int RemoteClient::prefork(int32_t* pid, uint8_t cookie[kCookieSize]) {
+int RemoteClient::prefork(int32_t* pid, uint8_t cookie[kCookieSize], uint32_t fork_flags) {
   int e = 0;
   ClientConn* c = acquire(&e);
   if (c == nullptr) return e;
   begin_message(&c->out, MsgType::kFork, ++c->tag);
+  // A plain fork sends the empty body every server version understands.
+  if (fork_flags != 0) put(&c->out, fork_flags);
   finish_message(&c->out);
   MsgHeader mh;
   std::span<const uint8_t> body;
@@ -267,6 +287,42 @@ int RemoteClient::fork_child(int32_t pid, const uint8_t cookie[kCookieSize]) {
   c->generation = generation_;
   idle_.push_back(c.release());
   return 0;
+}
+
+int RemoteClient::rfork(uint32_t fork_flags, std::unique_ptr<RemoteClient>* child) {
+  int32_t pid;
+  uint8_t cookie[kCookieSize];
+  if (int e = prefork(&pid, cookie, fork_flags); e != 0) return e;
+  auto ch = std::make_unique<RemoteClient>();
+  ch->endpoint_ = endpoint_;
+  ch->specs_ = specs_;
+  ch->debug_ = debug_;
+  std::unique_ptr<ClientConn> c;
+  if (int e = ch->open(HelloMode::kChild, pid, cookie, false, &c, &ch->pid_, ch->cookie_); e != 0)
+    return e;
+  c->generation = ch->generation_;
+  ch->idle_.push_back(c.release());
+  *child = std::move(ch);
+  return 0;
+}
+
+void RemoteClient::end_process() {
+  std::vector<ClientConn*> conns;
+  {
+    std::lock_guard<std::mutex> g(lock_);
+    conns.swap(idle_);
+  }
+  // The server tears the process down when its last connection ends and closes its side only
+  // afterwards: waiting for that end of file makes the exit synchronous, as releasing a local
+  // process's last lwp is (a lock it held is free when this returns).
+  for (ClientConn* c : conns) shutdown(c->ch.fd(), SHUT_WR);
+  for (ClientConn* c : conns) {
+    char b[64];
+    while (::read(c->ch.fd(), b, sizeof b) > 0) {
+    }
+    close(c->ch.fd());
+    delete c;
+  }
 }
 
 int RemoteClient::exec(const char* path, char* const argv[], char* const envp[]) {

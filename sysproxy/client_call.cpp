@@ -107,7 +107,7 @@ namespace rk::api {
 
 long invoke_syscall(unsigned nr, const kern::SyscallArgs& a) {
   using namespace rk::sysproxy;
-  RemoteClient* client = g_client.load(std::memory_order_acquire);
+  RemoteClient* client = current_client();
   if (client == nullptr) return fail(ENXIO);  // as librump before rump_init()
   int64_t ret;
   if (nr == abi::kSysReadv || nr == abi::kSysWritev) {

@@ -101,6 +101,8 @@ ServerStats Server::stats() const {
     s.processes = impl_->procs.size();
   }
   s.refused = impl_->refused.load();
+  s.received = impl_->received.load();
+  s.answered = impl_->answered.load();
   return s;
 }
 
@@ -114,7 +116,10 @@ void Server::stop() {
   if (m.acceptor.joinable()) m.acceptor.join();
   close(m.listen_fd);
   if (!m.endpoint.unix_path.empty()) unlink(m.endpoint.unix_path.c_str());
-  // Every connection's recv returns; its thread detaches from its process and ends.
+  // Calls still blocked in the kernel end: every process loses its descriptors (a read of a
+  // pipe returns) and its sleeps. Every connection's recv returns; its thread detaches from
+  // its process and ends.
+  m.end_blocked_calls();
   std::list<std::unique_ptr<Conn>> conns;
   {
     std::lock_guard<std::mutex> g(m.conns_lock);
@@ -181,7 +186,21 @@ void Server::Impl::reap_dead_clients() {
     if (!client_is_gone(p)) continue;
     if (rump_pub_lwproc_newlwp(pid) != 0) continue;  // out of memory: the next round retries
     close_all_descriptors();
+    (void)rump_pub_lwproc_interrupt();  // a sleep of an hour would hold its thread that long
     rump_pub_lwproc_releaselwp();  // not the last lwp: the blocked ones are still there
+    p.torn_down = true;
+  }
+  rump_kernel_switch(prev);
+}
+
+void Server::Impl::end_blocked_calls() {
+  rump_kernel* prev = rump_kernel_switch(kernel);
+  std::lock_guard<std::mutex> g(procs_lock);
+  for (auto& [pid, p] : procs) {
+    if (p.nconn == 0 || rump_pub_lwproc_newlwp(pid) != 0) continue;
+    close_all_descriptors();
+    (void)rump_pub_lwproc_interrupt();
+    rump_pub_lwproc_releaselwp();
     p.torn_down = true;
   }
   rump_kernel_switch(prev);

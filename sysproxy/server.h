@@ -34,6 +34,8 @@ struct ServerStats {
   size_t connections;  // open now
   size_t processes;    // client processes alive now (including unclaimed fork children)
   uint64_t refused;    // connections closed for a protocol error, since start
+  uint64_t received;   // messages received after the handshakes, since start
+  uint64_t answered;   // messages sent after the handshakes (each a call's one answer)
 };
 
 class Server {

@@ -43,8 +43,13 @@ class Session {
   int attach(const Hello& h, int32_t* pid, uint8_t cookie[kCookieSize]);
   void detach();
   bool on_call(const MsgHeader& h, std::span<const uint8_t> body);
-  bool on_fork(const MsgHeader& h);
+  bool on_fork(const MsgHeader& h, std::span<const uint8_t> body);
   bool on_exec(const MsgHeader& h);
+  // Sends out_, the answer to the message being handled. false: the connection broke.
+  bool answer() {
+    server_.answered.fetch_add(1, std::memory_order_relaxed);
+    return ch_.write(out_) == 0;
+  }
   int drop_creds();
 
   Server::Impl& server_;
@@ -64,10 +69,11 @@ void Session::run() {
       int e = ch_.read(&h, &body);
       if (e == EPROTO) server_.note_refused("bad message header");
       if (e != 0) break;
+      server_.received.fetch_add(1, std::memory_order_relaxed);
       bool keep = false;
       switch (static_cast<MsgType>(h.type)) {
         case MsgType::kCall: keep = on_call(h, body); break;
-        case MsgType::kFork: keep = body.empty() && on_fork(h); break;
+        case MsgType::kFork: keep = on_fork(h, body); break;
         case MsgType::kExec: keep = body.empty() && on_exec(h); break;
         default: break;
       }
@@ -257,26 +263,31 @@ bool Session::on_call(const MsgHeader& h, std::span<const uint8_t> body) {
     // kernel answers ENXIO.
     if (call.nr == abi::kSysReboot && ret == 0 && rump_sys_getpid() == -1 && errno == ENXIO) {
       // Answer, then tell the server's owner.
-      ch_.write(out_);
+      (void)answer();
       server_.halted.store(true);
       uint64_t one = 1;
       ssize_t w = write(server_.halt_efd, &one, sizeof one);
       (void)w;
       return true;
     }
-    return ch_.write(out_) == 0;
+    return answer();
   }
   begin_message(&out_, MsgType::kResult, h.tag);
   put(&out_, ResultFixed{ret});
   finish_message(&out_);
-  return ch_.write(out_) == 0;
+  return answer();
 }
 
-bool Session::on_fork(const MsgHeader& h) {
+bool Session::on_fork(const MsgHeader& h, std::span<const uint8_t> body) {
+  uint32_t flags = 0;
+  if (!body.empty()) {
+    Reader r(body);
+    if (!r.get(&flags) || r.left() != 0 || (flags & ~kForkFlags) != 0) return false;
+  }
   Forked f{};
-  // The child: a process under ours with a copy of our descriptors, held by a placeholder lwp
-  // until a connection claims it (kChild) or the claim times out.
-  if (int e = rump_pub_lwproc_rfork(RUMP_RFFDG); e != 0) {
+  // The child: a process under ours with a copy of our descriptors (or none), held by a
+  // placeholder lwp until a connection claims it (kChild) or the claim times out.
+  if (int e = rump_pub_lwproc_rfork((flags & kForkNoFds) ? RUMP_RFCFDG : RUMP_RFFDG); e != 0) {
     f.error = e;
   } else {
     struct lwp* placeholder = rump_pub_lwproc_curlwp();
@@ -295,7 +306,7 @@ bool Session::on_fork(const MsgHeader& h) {
   begin_message(&out_, MsgType::kForked, h.tag);
   put(&out_, f);
   finish_message(&out_);
-  return ch_.write(out_) == 0;
+  return answer();
 }
 
 bool Session::on_exec(const MsgHeader& h) {
@@ -307,7 +318,7 @@ bool Session::on_exec(const MsgHeader& h) {
   begin_message(&out_, MsgType::kExecDone, h.tag);
   put(&out_, ExecDone{0, 0});
   finish_message(&out_);
-  return ch_.write(out_) == 0;
+  return answer();
 }
 
 }  // namespace

@@ -51,6 +51,9 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> halted{false};
   std::atomic<uint64_t> refused{0};
+  // Messages after the handshakes, both ways: what shows a call to be one round trip.
+  std::atomic<uint64_t> received{0};
+  std::atomic<uint64_t> answered{0};
   std::thread acceptor;
 
   std::mutex conns_lock;
@@ -65,6 +68,9 @@ struct Server::Impl {
   void reap_done_connections();
   void release_unclaimed_forks(bool all);
   void reap_dead_clients();
+  // Tears down every process that still has connections (descriptors closed, sleeps
+  // interrupted), so that calls blocked in the kernel return: for stop().
+  void end_blocked_calls();
   void serve(Conn* c);  // server_conn.cpp
   void wake();
   void note_refused(const char* why);

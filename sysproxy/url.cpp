@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -14,6 +15,13 @@
 namespace rk::sysproxy {
 
 namespace {
+
+// A host socket, made with the system call itself: in a program under librumphijack, socket()
+// is the library's, which with socket= would make the client's own connection in the kernel
+// it is trying to reach.
+int host_socket(int family) {
+  return static_cast<int>(::syscall(SYS_socket, family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+}
 
 bool parse_port(std::string_view s, uint16_t* port) {
   unsigned v = 0;
@@ -103,7 +111,7 @@ bool parse_url(std::string_view url, Endpoint* out, std::string* why) {
 }
 
 int listen_on(const Endpoint& ep, int* fd_out) {
-  int fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = host_socket(ep.addr.ss_family);
   if (fd < 0) return errno;
   auto fail = [fd](int e) {
     close(fd);
@@ -132,7 +140,7 @@ int listen_on(const Endpoint& ep, int* fd_out) {
 }
 
 int connect_to(const Endpoint& ep, int* fd_out) {
-  int fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = host_socket(ep.addr.ss_family);
   if (fd < 0) return errno;
   if (connect(fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.addr_len) != 0) {
     int e = errno;

@@ -88,8 +88,8 @@ void encode_call(const WireSyscall& spec, const uint64_t args[6], const ArgPlan 
       put(msg, p.bytes);
       put_bytes(msg, ptr, p.bytes);
     } else if (p.pass == Pass::kString) {
-      // Longer strings are cut at kMaxString: the kernel then sees a name of PATH_MAX bytes and
-      // answers ENAMETOOLONG, as it would locally.
+      // Longer strings are cut at kMaxString: the kernel then sees a name of PATH_MAX bytes
+      // without its NUL and answers ENAMETOOLONG, as it would for the whole string locally.
       auto n = static_cast<uint32_t>(strnlen(static_cast<const char*>(ptr), kMaxString));
       put(msg, n);
       put_bytes(msg, ptr, n);

@@ -18,8 +18,10 @@ inline constexpr char kMagic[8] = {'R', 'U', 'M', 'P', 'W', 'I', 'R', 'E'};
 // Most bytes one pointer argument may carry, and most bytes of any message with its header.
 inline constexpr uint32_t kMaxArgBytes = 1u << 20;
 inline constexpr uint32_t kMaxMessage = 4u << 20;
-// Longest string argument, without its NUL (Linux's PATH_MAX less one).
-inline constexpr uint32_t kMaxString = 4095;
+// Longest string argument, without its NUL: Linux's PATH_MAX, one byte more than any string the
+// kernel takes, so that a longer string cut to it is still one the kernel refuses as too long
+// (cut to 4095 it would name another file).
+inline constexpr uint32_t kMaxString = 4096;
 
 enum class MsgType : uint16_t {
   kHello = 1,    // client -> server: first message of a connection
@@ -101,6 +103,10 @@ static_assert(sizeof(CallFixed) == 56);
 struct ResultFixed {
   int64_t ret;  // >= 0, or a negated errno
 };
+
+// kFork body: empty (the child gets a copy of the descriptor table), or a uint32 of flags.
+inline constexpr uint32_t kForkNoFds = 1;  // the child starts with no descriptors (RUMP_RFCFDG)
+inline constexpr uint32_t kForkFlags = kForkNoFds;
 
 // kForked body.
 struct Forked {

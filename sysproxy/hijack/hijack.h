@@ -1,11 +1,12 @@
 /*
  * librumphijack internals: which of a program's calls go to the rump kernel.
  *
- * Paths under the prefix (RUMPHIJACK "path=", default /rump; the prefix is stripped) and
- * relative paths while the working directory is in the kernel go there, as do descriptors at or
- * above the offset ("fdoff=", default the host's hard RLIMIT_NOFILE, so that no host
- * descriptor can be taken for one): the program sees kernel descriptor k as k + fdoff.
- * Everything else goes to the host's libc.
+ * Paths under the prefix (RUMPHIJACK "path=", default /rump; the prefix is stripped), paths
+ * under one of the "blanket=" prefixes (kept as they are) and relative paths while the working
+ * directory is in the kernel go there, as do descriptors at or above the offset ("fdoff=",
+ * default the host's hard RLIMIT_NOFILE, so that no host descriptor can be taken for one): the
+ * program sees kernel descriptor k as k + fdoff. New sockets of the families "socket=" names
+ * (none by default) are made in the kernel. Everything else goes to the host's libc.
  */
 #ifndef RK_HIJACK_H_
 #define RK_HIJACK_H_
@@ -17,13 +18,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RK_HIJACK_PATH_MAX 4096
+/* A kernel path buffer: PATH_MAX bytes and the NUL. A longer path is cut to PATH_MAX bytes,
+ * which the kernel refuses with ENAMETOOLONG as it would the whole (cut to 4095 bytes it could
+ * name another file). */
+#define RK_HIJACK_PATH_MAX 4097
 /* The kernel working directory a hijacked program started by another one begins in. */
 #define RK_CWD_ENV "RUMPHIJACK__CWD"
 
+#define RK_BLANKET_MAX 16
 struct rk_hijack_config {
   char prefix[256];
   size_t prefix_len;
+  /* blanket=: absolute prefixes whose paths go to the kernel unchanged. */
+  char blanket[RK_BLANKET_MAX][256];
+  size_t blanket_len[RK_BLANKET_MAX];
+  int nblanket;
+  /* socket=: bit f set when socket(f, ...) is made in the kernel (f < 64). */
+  unsigned long long socket_families;
   int fdoff;
   bool debug;
 };
@@ -31,6 +42,8 @@ extern struct rk_hijack_config rk_hijack;
 /* The working directory is inside the kernel (after a chdir or fchdir there). */
 extern _Atomic bool rk_cwd_in_rump;
 
+/* An absolute path under a blanket= prefix (it goes to the kernel as it is). */
+bool rk_blanket_path(const char *path);
 /* Copies the kernel's path for `path` into out and returns true, or returns false (a host path). */
 bool rk_rump_path(const char *path, char out[RK_HIJACK_PATH_MAX]);
 

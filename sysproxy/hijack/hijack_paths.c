@@ -259,7 +259,10 @@ char *getcwd(char *buf, size_t size) {
   if (!rk_cwd_in_rump) return RK_HOST(getcwd)(buf, size);
   char kcwd[RK_HIJACK_PATH_MAX];
   if (rump_sys_getcwd(kcwd, sizeof kcwd) < 0) return NULL;
-  size_t n = rk_hijack.prefix_len + (strcmp(kcwd, "/") == 0 ? 0 : strlen(kcwd)) + 1;
+  /* Under a blanket= prefix the kernel's name is the program's; elsewhere path='s prefix is
+   * put back. */
+  const char *prefix = rk_blanket_path(kcwd) ? "" : rk_hijack.prefix;
+  size_t n = strlen(prefix) + (strcmp(kcwd, "/") == 0 && *prefix != '\0' ? 0 : strlen(kcwd)) + 1;
   if (buf == NULL) {
     if (size != 0 && size < n) {
       errno = ERANGE;
@@ -271,8 +274,8 @@ char *getcwd(char *buf, size_t size) {
     errno = size == 0 ? EINVAL : ERANGE;
     return NULL;
   }
-  strcpy(buf, rk_hijack.prefix);
-  if (strcmp(kcwd, "/") != 0) strcat(buf, kcwd);
+  strcpy(buf, prefix);
+  if (strcmp(kcwd, "/") != 0 || *prefix == '\0') strcat(buf, kcwd);
   return buf;
 }
 char *__getcwd_chk(char *buf, size_t size, size_t buflen) {

@@ -3,6 +3,9 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
+#include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <thread>
 
 namespace {
@@ -82,6 +85,40 @@ TEST_F(Lwproc, NewlwpJoinsAnExistingProcess) {
   EXPECT_EQ(rump_sys_getpid(), pid);
   rump_pub_lwproc_releaselwp();
   EXPECT_EQ(rump_pub_lwproc_newlwp(pid), ESRCH) << "the process ended with its last lwp";
+}
+
+// A process whose client is gone is interrupted: its sleeps end with EINTR, at once and from
+// then on; other processes sleep on.
+TEST_F(Lwproc, InterruptEndsTheProcessesSleeps) {
+  EXPECT_EQ(rump_pub_lwproc_interrupt(), ESRCH);  // the implicit context
+  ASSERT_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+  pid_t pid = rump_sys_getpid();
+  struct lwp* self = rump_pub_lwproc_curlwp();
+  rump_pub_lwproc_switch(nullptr);
+  int result = 0, error = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread sleeper([&] {
+    rump_kernel_switch(k_);
+    rump_pub_lwproc_switch(self);
+    timespec hour = {3600, 0};
+    result = rump_sys_nanosleep(&hour, nullptr);
+    error = errno;
+    rump_pub_lwproc_switch(nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(rump_pub_lwproc_newlwp(pid), 0);
+  EXPECT_EQ(rump_pub_lwproc_interrupt(), 0);
+  sleeper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+  EXPECT_EQ(result, -1);
+  EXPECT_EQ(error, EINTR);
+  timespec ms = {0, 1000000};
+  EXPECT_EQ(rump_sys_clock_nanosleep(CLOCK_REALTIME, 0, &ms, nullptr), -1);
+  EXPECT_EQ(errno, EINTR);
+  rump_pub_lwproc_releaselwp();
+  rump_pub_lwproc_switch(self);
+  rump_pub_lwproc_releaselwp();
+  EXPECT_EQ(rump_sys_nanosleep(&ms, nullptr), 0);  // the implicit context was not interrupted
 }
 
 TEST_F(Lwproc, NewlwpOfMissingProcessIsEsrch) {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rumpclient.h>
 #include <sys/stat.h>
@@ -162,6 +163,83 @@ TEST_F(RumpClient, UnsupportedArgumentsAreEnosys) {
   EXPECT_EQ(errno, ENOSYS);
   EXPECT_EQ(rump_syscall(-1, 0, 0, 0, 0, 0, 0), -1);
   EXPECT_EQ(errno, ENOSYS);
+}
+
+// A path longer than the protocol carries reaches the kernel cut to PATH_MAX bytes, which it
+// refuses; cut to 4095 bytes it was a valid name of another file (found by the remote suite).
+TEST_F(RumpClient, OverlongPathsAreEnametoolongNotAnotherFile) {
+  std::string dir = "/longpath." + std::to_string(rump_sys_getpid());
+  ASSERT_EQ(rump_sys_mkdir(dir.c_str(), 0755), 0);
+  std::string at = dir + "/f";
+  int fd = rump_sys_open(at.c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(rump_sys_close(fd), 0);
+  // Slashes up to 4095 bytes, then more: the first 4095 bytes name dir/f.
+  std::string fits = dir + std::string(4095 - at.size() + 1, '/') + "f";
+  ASSERT_EQ(fits.size(), 4095u);
+  EXPECT_EQ(rump_sys_access(fits.c_str(), F_OK), 0);
+  for (size_t extra : {1, 2, 900}) {
+    std::string longer = fits + std::string(extra, 'x');
+    EXPECT_EQ(rump_sys_access(longer.c_str(), F_OK), -1) << extra;
+    EXPECT_EQ(errno, ENAMETOOLONG) << extra;
+    EXPECT_EQ(rump_sys_open(longer.c_str(), O_RDONLY), -1) << extra;
+    EXPECT_EQ(errno, ENAMETOOLONG) << extra;
+  }
+  std::string link = dir + "/l";
+  EXPECT_EQ(rump_sys_symlink(std::string(4096, 't').c_str(), link.c_str()), -1);
+  EXPECT_EQ(errno, ENAMETOOLONG);
+  EXPECT_EQ(rump_sys_symlink(std::string(4095, 't').c_str(), link.c_str()), 0);
+}
+
+// rump_pub_lwproc_*: one program acting as several processes of the remote kernel.
+TEST_F(RumpClient, LwprocProcessesAreChildProcessesOfTheServer) {
+  pid_t self = rump_sys_getpid();
+  int fd = rump_sys_open("/dev/zero", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(rump_pub_lwproc_curlwp(), nullptr);
+  EXPECT_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG | RUMP_RFCFDG), EINVAL);
+
+  ASSERT_EQ(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+  struct lwp* copy = rump_pub_lwproc_curlwp();
+  ASSERT_NE(copy, nullptr);
+  pid_t copy_pid = rump_sys_getpid();
+  EXPECT_NE(copy_pid, self);
+  EXPECT_EQ(rump_sys_getppid(), self);
+  char c = 1;
+  EXPECT_EQ(rump_sys_read(fd, &c, 1), 1);  // the copied descriptor
+  EXPECT_EQ(rump_sys_setuid(1000), 0);
+
+  ASSERT_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);  // a child of the child, no descriptors
+  struct lwp* bare = rump_pub_lwproc_curlwp();
+  EXPECT_EQ(rump_sys_getppid(), copy_pid);
+  EXPECT_EQ(rump_sys_getuid(), 1000u);  // the credentials are copied
+  EXPECT_EQ(rump_sys_read(fd, &c, 1), -1);
+  EXPECT_EQ(errno, EBADF);
+
+  // The copy holds a lock; ending it releases the lock before releaselwp returns.
+  rump_pub_lwproc_switch(nullptr);
+  std::string path = "/lockfile." + std::to_string(self);
+  int mine = rump_sys_open(path.c_str(), O_CREAT | O_RDWR, 0666);
+  EXPECT_GE(mine, 0);
+  EXPECT_EQ(rump_sys_fchmod(mine, 0666), 0);
+  rump_pub_lwproc_switch(copy);
+  EXPECT_EQ(rump_sys_getpid(), copy_pid);
+  int theirs = rump_sys_open(path.c_str(), O_RDWR);
+  EXPECT_GE(theirs, 0);
+  struct flock fl{};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  EXPECT_EQ(rump_sys_fcntl(theirs, F_SETLK, &fl), 0);
+  rump_pub_lwproc_releaselwp();
+  EXPECT_EQ(rump_pub_lwproc_curlwp(), nullptr);
+  EXPECT_EQ(rump_sys_getpid(), self);
+  EXPECT_EQ(rump_sys_fcntl(mine, F_SETLK, &fl), 0);  // at once: no wait, no retry
+
+  rump_pub_lwproc_switch(bare);
+  rump_pub_lwproc_releaselwp();
+  EXPECT_EQ(rump_sys_getuid(), 0u);
+  EXPECT_EQ(rump_sys_close(mine), 0);
+  EXPECT_EQ(rump_sys_close(fd), 0);
 }
 
 TEST_F(RumpClient, ThreadsHaveCallsInFlightAtOnce) {

@@ -76,7 +76,13 @@ TEST_F(SysproxyMalformed, UnknownTypeAndFlags) {
 
 TEST_F(SysproxyMalformed, ServerMessagesFromAClient) {
   expect_closes(message(MsgType::kResult, std::vector<uint8_t>(8)));
-  expect_closes(message(MsgType::kFork, std::vector<uint8_t>(4)));  // kFork has no body
+}
+
+TEST_F(SysproxyMalformed, ForkWithABadBody) {
+  // kFork's body is empty or one uint32 of known flags.
+  expect_closes(message(MsgType::kFork, std::vector<uint8_t>(3)));
+  expect_closes(message(MsgType::kFork, std::vector<uint8_t>(5)));
+  expect_closes(message(MsgType::kFork, std::vector<uint8_t>{2, 0, 0, 0}));
 }
 
 TEST_F(SysproxyMalformed, CallBeforeHello) {

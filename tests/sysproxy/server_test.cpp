@@ -8,6 +8,8 @@
 #include <sys/utsname.h>
 
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "kern/abi/linux.h"
 #include "server_fixture.h"
@@ -159,6 +161,30 @@ TEST_F(SysproxyServer, CallsCarryTheirDataBothWays) {
   EXPECT_EQ(c.call(kSysReadlink, p("/t/f"), p(untouched), sizeof untouched), -EINVAL);
   EXPECT_STREQ(untouched, "keep");
   EXPECT_EQ(c.call(kSysOpenat, static_cast<uint64_t>(AT_FDCWD), p("/nonexistent"), 0, 0), -ENOENT);
+}
+
+// The protocol's promise (docs/PROTOCOL.md): a pwrite of 4 KiB and a stat are one request and
+// one answer each, like getpid; the server never asks the client for memory.
+TEST_F(SysproxyServer, Pwrite4KiBAndStatAreOneRoundTripEach) {
+  WireClient c(url_);
+  ASSERT_EQ(c.hello(), 0);
+  auto p = [](const void* v) { return reinterpret_cast<uint64_t>(v); };
+  int64_t fd = c.call(kSysOpenat, static_cast<uint64_t>(AT_FDCWD), p("/f"), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  std::vector<char> page(4096, 'x');
+  Stat st{};
+  auto messages = [&](auto&& call) {
+    sysproxy::ServerStats before = server_->stats();
+    call();
+    sysproxy::ServerStats after = server_->stats();
+    return std::pair(after.received - before.received, after.answered - before.answered);
+  };
+  using Pair = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(messages([&] { EXPECT_EQ(c.call(kSysPwrite64, fd, p(page.data()), 4096, 0), 4096); }),
+            Pair(1, 1));
+  EXPECT_EQ(messages([&] { EXPECT_EQ(c.call(kSysStat, p("/f"), p(&st)), 0); }), Pair(1, 1));
+  EXPECT_EQ(st.st_size, 4096);
+  EXPECT_EQ(messages([&] { EXPECT_EQ(c.call(kSysGetpid), c.welcome.pid); }), Pair(1, 1));
 }
 
 TEST_F(SysproxyServer, NullPointersReachTheKernelAsNull) {

@@ -3,7 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <set>
 #include <thread>
 #include <vector>
@@ -188,6 +191,106 @@ TEST_F(SysproxyStress, ManyCallsInFlightInOneProcess) {
   for (int i = 4; i < 8; ++i) EXPECT_EQ(joins[i]->call(kSysWrite, pipefd[1], p("x"), 1), 1);
   for (auto& t : readers) t.join();
   EXPECT_EQ(done.load(), 4);
+}
+
+// A client blocked in a long call keeps a server thread, but no virtual CPU and nothing else
+// other clients need: with 64 clients blocked in read of their own empty pipes and 64 more in
+// a long nanosleep, on a kernel of 2 virtual CPUs, another client's calls go on at once.
+TEST_F(SysproxyStress, BlockedClientsStallNobody) {
+  constexpr int kBlocked = 64;
+  auto p = [](const void* v) { return reinterpret_cast<uint64_t>(v); };
+  auto send_call = [](WireClient& c, unsigned nr, uint64_t a0, uint64_t a1, uint64_t a2) {
+    WireSyscall spec = *c.specs.find(nr);
+    uint64_t args[6] = {a0, a1, a2};
+    ArgPlan plan[6];
+    if (plan_call(spec, args, plan) != PlanStatus::kOk) return false;
+    std::vector<uint8_t> m;
+    begin_message(&m, MsgType::kCall, 1);
+    encode_call(spec, args, plan, &m);
+    finish_message(&m);
+    return c.send_raw(m);
+  };
+  std::vector<std::unique_ptr<WireClient>> owners, readers, sleepers;
+  std::vector<std::array<int, 2>> pipes(kBlocked);
+  char buf[kBlocked];
+  timespec long_sleep{3600, 0};
+  for (int i = 0; i < kBlocked; ++i) {
+    auto o = std::make_unique<WireClient>(url_);
+    ASSERT_EQ(o->hello(), 0);
+    ASSERT_EQ(o->call(kSysPipe2, p(pipes[i].data()), 0), 0);
+    auto r = std::make_unique<WireClient>(url_);
+    ASSERT_EQ(r->hello(HelloMode::kJoin, o->welcome.pid, o->welcome.cookie), 0);
+    ASSERT_TRUE(send_call(*r, kSysRead, static_cast<uint64_t>(pipes[i][0]), p(&buf[i]), 1));
+    auto s = std::make_unique<WireClient>(url_);
+    ASSERT_EQ(s->hello(), 0);
+    ASSERT_TRUE(send_call(*s, kSysNanosleep, p(&long_sleep), 0, 0));
+    owners.push_back(std::move(o));
+    readers.push_back(std::move(r));
+    sleepers.push_back(std::move(s));
+  }
+  // Every blocked call has reached the kernel.
+  ASSERT_TRUE(eventually([&] { return server_->stats().connections >= 3u * kBlocked; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+  WireClient busy(url_);
+  ASSERT_EQ(busy.hello(), 0);
+  auto slowest = std::chrono::nanoseconds(0);
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 2000; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_EQ(busy.call(kSysGetpid), busy.welcome.pid);
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
+  }
+  auto total = std::chrono::steady_clock::now() - start;
+  // Generous bounds (sanitizers, a loaded machine): a stall would be the sleep's hour.
+  EXPECT_LT(slowest, std::chrono::seconds(2));
+  EXPECT_LT(total, std::chrono::seconds(30));
+  // A new client is still accepted and served.
+  WireClient late(url_);
+  ASSERT_EQ(late.hello(), 0);
+  EXPECT_EQ(late.call(kSysGetpid), late.welcome.pid);
+
+  // The readers were blocked, not failed: each gets its byte.
+  for (int i = 0; i < kBlocked; ++i)
+    EXPECT_EQ(owners[i]->call(kSysWrite, static_cast<uint64_t>(pipes[i][1]), p("x"), 1), 1);
+  for (int i = 0; i < kBlocked; ++i) {
+    MsgHeader mh;
+    std::vector<uint8_t> body;
+    EXPECT_TRUE(readers[i]->read_message(&mh, &body));
+    EXPECT_EQ(mh.type, static_cast<uint16_t>(MsgType::kResult));
+    ResultFixed rf{};
+    if (body.size() >= sizeof rf) std::memcpy(&rf, body.data(), sizeof rf);
+    EXPECT_EQ(rf.ret, 1) << i;
+  }
+  // Sleepers killed mid-call (their connections closed) are woken and released.
+  sleepers.clear();
+  readers.clear();
+  owners.clear();
+  busy.close_now();
+  late.close_now();
+  EXPECT_TRUE(idle());
+}
+
+// The server stops (rump_server's SIGTERM, rump.halt) while clients are blocked in the kernel:
+// their calls end, nothing waits for an hour's sleep.
+TEST_F(SysproxyStress, StopEndsBlockedCalls) {
+  auto p = [](const void* v) { return reinterpret_cast<uint64_t>(v); };
+  WireClient owner(url_), reader(url_), sleeper(url_);
+  ASSERT_EQ(owner.hello(), 0);
+  int pipefd[2];
+  ASSERT_EQ(owner.call(kSysPipe2, p(pipefd), 0), 0);
+  ASSERT_EQ(reader.hello(HelloMode::kJoin, owner.welcome.pid, owner.welcome.cookie), 0);
+  ASSERT_EQ(sleeper.hello(), 0);
+  timespec hour{3600, 0};
+  char b;
+  std::thread r([&] { reader.call(kSysRead, static_cast<uint64_t>(pipefd[0]), p(&b), 1); });
+  std::thread s([&] { sleeper.call(kSysNanosleep, p(&hour), 0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // into the kernel, blocked
+  auto t0 = std::chrono::steady_clock::now();
+  server_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  r.join();
+  s.join();
 }
 
 }  // namespace

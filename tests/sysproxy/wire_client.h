@@ -100,6 +100,14 @@ class WireClient {
     return {body.begin(), body.end()};
   }
 
+  // The next message (the answer to a call sent with send_raw); false when the connection broke.
+  bool read_message(MsgHeader* header, std::vector<uint8_t>* body) {
+    std::span<const uint8_t> b;
+    if (fd_ < 0 || ch_->read(header, &b) != 0) return false;
+    body->assign(b.begin(), b.end());
+    return true;
+  }
+
   bool send_raw(std::span<const uint8_t> bytes) {
     if (fd_ < 0) return false;
     return ch_->write(bytes) == 0;

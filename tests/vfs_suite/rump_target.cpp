@@ -1,5 +1,10 @@
 // RumpTarget: a fresh rump kernel, the tests running in a directory of one of its file systems
 // (FileSystemSpec), through the public API: rump_sys_* and rump_pub_lwproc_*.
+//
+// Built with RK_SUITE_REMOTE (vfs_suite_remote_test, linked with librumpclient instead of
+// librump) the kernel is a rump_allserver process of its own, started for the target and
+// stopped with it; a disk image is given to it with -d instead of rump_pub_etfs_register, and
+// the processes are librumpclient's rump_pub_lwproc_* (each a kernel process of the server).
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
@@ -14,6 +19,12 @@
 #include "rump/rump.h"
 #include "rump/rump_syscalls.h"
 #include "tests/vfs_suite/target.h"
+#ifdef RK_SUITE_REMOTE
+#include <csignal>
+
+#include "sysproxy/client_impl.h"
+#include "tests/sysproxy/spawn_server.h"
+#endif
 
 namespace vfs_suite {
 namespace {
@@ -26,12 +37,17 @@ long neg(T r) {
 class RumpTarget final : public Fs {
  public:
   RumpTarget(const FileSystemSpec& spec, const char* params) : Fs(spec.name, "") {
+#ifdef RK_SUITE_REMOTE
+    std::string source;
+    if (!start_server(spec, params, &source)) return;
+#else
     if (int e = rump_kernel_create(params, &k_); e != 0) {
       setup_error_ = "rump_kernel_create: " + errno_str(e);
       k_ = nullptr;
       return;
     }
     rump_kernel_switch(k_);
+#endif
     if (int e = rump_pub_lwproc_rfork(RUMP_RFCFDG); e != 0) {
       setup_error_ = "rump_pub_lwproc_rfork: " + errno_str(e);
       return;
@@ -43,7 +59,9 @@ class RumpTarget final : public Fs {
           std::string(spec.name) + " setup: " + what + " " + spec.root + ": " + errno_str(errno);
       return false;
     };
+#ifndef RK_SUITE_REMOTE
     std::string source = mount_source(spec, &image_);
+#endif
     if (spec.mkfs != nullptr && source.empty()) {
       setup_error_ = std::string(spec.name) + " setup: " + spec.mkfs + " failed";
       return;
@@ -64,15 +82,24 @@ class RumpTarget final : public Fs {
 
   ~RumpTarget() override {
     if (k_ == nullptr) return;
+#ifndef RK_SUITE_REMOTE
     rump_kernel_switch(k_);
+#endif
     for (size_t i = procs_.size(); i-- > 0;) {
       if (procs_[i] == nullptr) continue;
       rump_pub_lwproc_switch(procs_[i]);
       rump_pub_lwproc_releaselwp();
     }
     rump_pub_lwproc_switch(nullptr);
+#ifdef RK_SUITE_REMOTE
+    delete k_;
+    // A halt by SIGTERM syncs and unmounts, as rump_kernel_destroy does.
+    if (server_ != nullptr && server_->stop(SIGTERM) != 0 && setup_error_.empty())
+      fprintf(stderr, "vfs_suite: rump_allserver did not exit cleanly\n");
+#else
     rump_kernel_switch(nullptr);
     rump_kernel_destroy(k_);
+#endif
     if (!image_.empty()) ::unlink(image_.c_str());
   }
 
@@ -99,7 +126,9 @@ class RumpTarget final : public Fs {
 
   void exit_process(int id) override {
     if (id <= 0 || size_t(id) >= procs_.size() || procs_[size_t(id)] == nullptr) return;
+#ifndef RK_SUITE_REMOTE
     rump_kernel_switch(k_);
+#endif
     rump_pub_lwproc_switch(procs_[size_t(id)]);
     rump_pub_lwproc_releaselwp();  // its last lwp: the process ends
     procs_[size_t(id)] = nullptr;
@@ -246,18 +275,73 @@ class RumpTarget final : public Fs {
   // Makes this thread's calls go to our kernel, as the current process.
   void enter() {
     if (k_ == nullptr) return;
+#ifndef RK_SUITE_REMOTE
     if (rump_kernel_current() != k_) rump_kernel_switch(k_);
+#endif
     struct lwp* l = size_t(current_) < procs_.size() ? procs_[size_t(current_)] : nullptr;
     if (l != nullptr && rump_pub_lwproc_curlwp() != l) rump_pub_lwproc_switch(l);
   }
 
+#ifdef RK_SUITE_REMOTE
+  // Starts the target's server (with the disk image, if spec has one, as /dev/suite_disk) and
+  // connects to it: the calling thread becomes the connection's process, the parent of every
+  // process of the target, as the implicit context is of a local kernel's. false with
+  // setup_error_ set on failure.
+  bool start_server(const FileSystemSpec& spec, const char* params, std::string* source) {
+    std::vector<std::string> args;
+    std::string_view p = params != nullptr ? params : "";
+    if (p.starts_with("ncpu=")) {
+      std::string_view n = p.substr(5);
+      args.insert(args.end(), {"-c", std::string(n.substr(0, n.find(',')))});
+    }
+    if (spec.mkfs != nullptr) {
+      char tmpl[] = "/tmp/rk-suite-disk-XXXXXX";
+      int fd = mkstemp(tmpl);
+      if (fd < 0) {
+        setup_error_ = "mkstemp: " + errno_str(errno);
+        return false;
+      }
+      ::close(fd);
+      image_ = tmpl;
+      std::string cmd = std::string(spec.mkfs) + " '" + image_ + "' 64M >/dev/null 2>&1";
+      if (std::system(cmd.c_str()) != 0) {
+        setup_error_ = std::string(spec.name) + " setup: " + spec.mkfs + " failed";
+        return false;
+      }
+      args.insert(args.end(), {"-d", "key=/dev/suite_disk,hostpath=" + image_ + ",size=host"});
+      *source = "/dev/suite_disk";
+    } else if (spec.mount_type != nullptr) {
+      *source = spec.mount_type;
+    }
+    server_ = std::make_unique<rk::test::ServerProcess>(args);
+    if (!server_->up()) {
+      setup_error_ = "rump_allserver did not start";
+      return false;
+    }
+    auto* root = new rk::sysproxy::RemoteClient();
+    std::string why;
+    if (int e = root->init_at(server_->url().c_str(), &why); e != 0) {
+      setup_error_ = "connecting to " + server_->url() + ": " + errno_str(e) + " " + why;
+      delete root;
+      return false;
+    }
+    k_ = root;
+    rump_pub_lwproc_switch(reinterpret_cast<struct lwp*>(root));
+    return true;
+  }
+
+  rk::sysproxy::RemoteClient* k_ = nullptr;  // the connection the target's processes fork from
+  std::unique_ptr<rk::test::ServerProcess> server_;
+#else
   rump_kernel* k_ = nullptr;
+#endif
   std::vector<struct lwp*> procs_;  // by process id; null once ended
   std::string image_;               // the disk image of a file system with mkfs
 };
 
 }  // namespace
 
+#ifndef RK_SUITE_REMOTE
 std::string mount_source(const FileSystemSpec& spec, std::string* image) {
   if (spec.mkfs == nullptr) return spec.mount_type != nullptr ? spec.mount_type : "";
   char tmpl[] = "/tmp/rk-suite-disk-XXXXXX";
@@ -271,6 +355,7 @@ std::string mount_source(const FileSystemSpec& spec, std::string* image) {
     return "";
   return "/dev/suite_disk";
 }
+#endif
 
 std::unique_ptr<Fs> make_rump_target(const FileSystemSpec& fs, const char* params) {
   return std::make_unique<RumpTarget>(fs, params);

@@ -84,6 +84,11 @@ void rump_pub_lwproc_switch(struct lwp *l);
 void rump_pub_lwproc_releaselwp(void);
 /* The lwp the thread is bound to, or NULL in the implicit context. */
 struct lwp *rump_pub_lwproc_curlwp(void);
+/* Marks the process of the lwp the thread is bound to as on its way out, as a kill would: the
+ * interruptible sleeps of its lwps (nanosleep, clock_nanosleep) end at once with EINTR, and
+ * any begun later too. For a server whose client is gone (rump_server). 0, or ESRCH in the
+ * implicit context. */
+int rump_pub_lwproc_interrupt(void);
 
 /* --- host files inside the kernel, as NetBSD's rump_etfs(3) ------------------------------- */
 
