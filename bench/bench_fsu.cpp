@@ -20,30 +20,6 @@
 namespace rk::bench {
 namespace {
 
-// Runs a shell command; its wall time in nanoseconds, or -1 if it failed.
-double timed(const std::string& cmd) {
-  int64_t t0 = now_ns();
-  int rc = std::system(cmd.c_str());
-  int64_t t1 = now_ns();
-  if (rc != 0) return -1;
-  return static_cast<double>(t1 - t0);
-}
-
-bool have(const char* tool) {
-  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-// The directory rump_bench runs from: fsu lives beside it.
-std::string bin_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  std::string p(buf, static_cast<size_t>(n));
-  return p.substr(0, p.rfind('/'));
-}
-
 struct Medians {
   std::vector<double> v;
   double median() {

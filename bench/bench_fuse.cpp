@@ -23,20 +23,6 @@
 namespace rk::bench {
 namespace {
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-bool have(const std::string& tool) {
-  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::string bin_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  std::string p(buf, static_cast<size_t>(n));
-  return p.substr(0, p.rfind('/'));
-}
-
 bool mounted_on(const std::string& mnt) {
   struct stat a, b;
   return ::stat(mnt.c_str(), &a) == 0 && ::stat((mnt + "/..").c_str(), &b) == 0 &&

@@ -135,26 +135,6 @@ class PingPong {
   std::vector<uint8_t> out_, in_;
 };
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-// The directory rump_bench runs from: rump_allserver and the rump.* tools live beside it,
-// librumphijack in ../lib.
-std::string bin_dir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  std::string p(buf, static_cast<size_t>(n));
-  return p.substr(0, p.rfind('/'));
-}
-
-// Runs a shell command; its wall time in nanoseconds, or -1 if it failed.
-double timed(const std::string& cmd) {
-  int64_t t0 = now_ns();
-  int rc = std::system(cmd.c_str());
-  int64_t t1 = now_ns();
-  return rc == 0 ? static_cast<double>(t1 - t0) : -1;
-}
-
 // A host tmpfs for the baseline and the source file: /dev/shm, else /var/tmp (then the baseline
 // is that file system, said in the report).
 std::string host_scratch(bool* is_tmpfs) {

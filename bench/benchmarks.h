@@ -47,4 +47,13 @@ inline constexpr double kKernelMemoryBudgetKiB = 256;
 // "what failed: strerror(error)" for Report::error.
 std::string describe_error(const char* what, int error);
 
+// For the benchmarks that run programs (programs.cpp): the directory rump_bench runs from (the
+// programs it measures are beside it, libraries in ../lib); a path in single quotes for the
+// shell (our own temporary names: no quote inside); whether a program is on PATH; a shell
+// command's wall time in nanoseconds, or -1 if it failed.
+std::string bin_dir();
+std::string quote(const std::string& s);
+bool have(const std::string& program);
+double timed(const std::string& cmd);
+
 }  // namespace rk::bench

@@ -211,17 +211,20 @@ void Ext2Fs::free_inode(uint32_t ino, bool dir) {
   ++free_inodes_;
 }
 
+// Revision 0 has no feature fields: a feature's first use upgrades it in place to revision 1
+// with revision 0's fixed values, as Linux does.
+void Ext2Fs::upgrade_revision_locked() {
+  if (sb_.s_rev_level >= 1) return;
+  sb_.s_rev_level = 1;
+  sb_.s_first_ino = kGoodOldFirstIno;
+  sb_.s_inode_size = kGoodOldInodeSize;
+  sb_.s_feature_compat = sb_.s_feature_incompat = sb_.s_feature_ro_compat = 0;
+}
+
 void Ext2Fs::need_large_file() {
   kern::MutexGuard g(alloc_lock_);
   if (sb_.s_rev_level >= 1 && (sb_.s_feature_ro_compat & ro_compat::kLargeFile)) return;
-  if (sb_.s_rev_level == 0) {
-    // Revision 0 has no feature fields: upgrade it in place to revision 1 with revision 0's
-    // fixed values, as Linux does.
-    sb_.s_rev_level = 1;
-    sb_.s_first_ino = kGoodOldFirstIno;
-    sb_.s_inode_size = kGoodOldInodeSize;
-    sb_.s_feature_compat = sb_.s_feature_incompat = sb_.s_feature_ro_compat = 0;
-  }
+  upgrade_revision_locked();
   sb_.s_feature_ro_compat |= ro_compat::kLargeFile;
   dirty_super_ = true;
 }
@@ -229,13 +232,7 @@ void Ext2Fs::need_large_file() {
 void Ext2Fs::need_ext_attr() {
   kern::MutexGuard g(alloc_lock_);
   if (sb_.s_rev_level >= 1 && (sb_.s_feature_compat & compat::kExtAttr)) return;
-  if (sb_.s_rev_level == 0) {
-    // As need_large_file: revision 0 has no feature fields; it becomes revision 1.
-    sb_.s_rev_level = 1;
-    sb_.s_first_ino = kGoodOldFirstIno;
-    sb_.s_inode_size = kGoodOldInodeSize;
-    sb_.s_feature_compat = sb_.s_feature_incompat = sb_.s_feature_ro_compat = 0;
-  }
+  upgrade_revision_locked();
   sb_.s_feature_compat |= compat::kExtAttr;
   dirty_super_ = true;
 }

@@ -155,6 +155,7 @@ class Ext2Fs final : public vfs::FileSystem {
   Result<void> load(uint32_t flags, const char* data);
   Result<void> load_groups() RK_REQUIRES(alloc_lock_);
   Result<void> write_super_locked() RK_REQUIRES(alloc_lock_);
+  void upgrade_revision_locked() RK_REQUIRES(alloc_lock_);
   Result<void> mark_mounted(bool mounted) RK_EXCLUDES(alloc_lock_);
   Ext2Node* cache_find_locked(uint32_t ino) RK_REQUIRES(cache_lock_);
   void cache_insert_locked(Ext2Node& n) RK_REQUIRES(cache_lock_);

@@ -25,6 +25,7 @@
 namespace rk::fs::ext2 {
 
 class Ext2Fs;
+struct Ext2XattrSet;  // node_xattr.cpp
 
 // Where a directory entry lives.
 struct DirSlot {
@@ -182,7 +183,9 @@ class Ext2Node final : public vfs::Vnode {
   // A fresh inode of type/mode for a child of this directory, entered into the cache.
   Result<Ref<Ext2Node>> new_inode(vfs::VType type, uint32_t mode, uint32_t uid, uint32_t gid,
                                   uint64_t rdev);
-  // Extended attributes (node_xattr.cpp): set (value != nullptr) or remove one.
+  // Extended attributes (node_xattr.cpp): the node's, parsed (EUCLEAN for a bad table).
+  Result<void> load_xattrs(Ext2XattrSet& set) RK_EXCLUDES(meta_);
+  // Set (value != nullptr) or remove one.
   Result<void> change_xattr(uint8_t index, std::string_view name, const void* value, size_t size,
                             int flags) RK_EXCLUDES(meta_);
   // Lets go of attribute block blk: one user less, freed with the last (free_storage too).

@@ -98,6 +98,7 @@ struct Ext2XattrSet {
   Ext2XattrSet(kern::Kmem& kmem, uint32_t inode_size, uint32_t block_size)
       : area_copy(kmem, inode_size), block_copy(kmem, block_size), ibody(kmem), block(kmem) {}
   Scratch area_copy, block_copy;
+  uint16_t extra_isize = 0;  // where the inode's own area starts (after 128 + this)
   uint32_t area_size = 0;
   uint64_t blk = 0;
   uint32_t refcount = 0;
@@ -117,6 +118,7 @@ Result<void> load(Ext2Fs& fs, uint32_t ino, uint16_t extra_isize, uint64_t blk,
       return fs.corrupt("inode %u: in-inode extended attributes: %s", ino, why);
     if (c.out_of_memory) return Errno::kNoMem;
   }
+  set.extra_isize = extra_isize;
   set.blk = blk;
   if (blk != 0) {
     const uint32_t bs = fs.geo().block_size;
@@ -138,8 +140,7 @@ Result<void> load(Ext2Fs& fs, uint32_t ino, uint16_t extra_isize, uint64_t blk,
 
 }  // namespace
 
-Result<size_t> Ext2Node::getxattr(std::string_view full, void* buf, size_t size) {
-  SplitName key = RK_TRY(split_name(full));
+Result<void> Ext2Node::load_xattrs(Ext2XattrSet& set) {
   uint16_t extra;
   uint64_t blk;
   {
@@ -147,8 +148,13 @@ Result<size_t> Ext2Node::getxattr(std::string_view full, void* buf, size_t size)
     extra = fs_->geo().inode_size > kGoodOldInodeSize ? inode_.i_extra_isize : 0;
     blk = inode_.i_file_acl_lo;
   }
+  return load(*fs_, ino_, extra, blk, set);
+}
+
+Result<size_t> Ext2Node::getxattr(std::string_view full, void* buf, size_t size) {
+  SplitName key = RK_TRY(split_name(full));
   Ext2XattrSet set(kernel().kmem(), fs_->geo().inode_size, fs_->geo().block_size);
-  RK_TRY(load(*fs_, ino_, extra, blk, set));
+  RK_TRY(load_xattrs(set));
   const XattrItem* it = nullptr;
   if (long at = find(set.ibody, key); at >= 0) it = &set.ibody[static_cast<size_t>(at)];
   else if (long at2 = find(set.block, key); at2 >= 0) it = &set.block[static_cast<size_t>(at2)];
@@ -160,15 +166,8 @@ Result<size_t> Ext2Node::getxattr(std::string_view full, void* buf, size_t size)
 }
 
 Result<size_t> Ext2Node::listxattr(const kern::Cred& cred, char* buf, size_t size) {
-  uint16_t extra;
-  uint64_t blk;
-  {
-    kern::MutexGuard g(meta_);
-    extra = fs_->geo().inode_size > kGoodOldInodeSize ? inode_.i_extra_isize : 0;
-    blk = inode_.i_file_acl_lo;
-  }
   Ext2XattrSet set(kernel().kmem(), fs_->geo().inode_size, fs_->geo().block_size);
-  RK_TRY(load(*fs_, ino_, extra, blk, set));
+  RK_TRY(load_xattrs(set));
   size_t total = 0;
   for (const kern::Vector<XattrItem>* items : {&set.ibody, &set.block}) {
     for (const XattrItem& it : *items) {
@@ -203,16 +202,11 @@ Result<void> Ext2Node::change_xattr(uint8_t index, std::string_view name, const 
   RK_TRY(fs_->check_writable());
   const uint32_t bs = fs_->geo().block_size;
   const SplitName key{index, name};
-  uint16_t extra;
-  uint64_t blk;
-  {
-    kern::MutexGuard g(meta_);
-    extra = fs_->geo().inode_size > kGoodOldInodeSize ? inode_.i_extra_isize : 0;
-    blk = inode_.i_file_acl_lo;
-  }
   kern::Kmem& kmem = kernel().kmem();
   Ext2XattrSet set(kmem, fs_->geo().inode_size, bs);
-  RK_TRY(load(*fs_, ino_, extra, blk, set));
+  RK_TRY(load_xattrs(set));
+  const uint16_t extra = set.extra_isize;
+  const uint64_t blk = set.blk;
   const long in_ibody = find(set.ibody, key), in_block = find(set.block, key);
   const bool present = in_ibody >= 0 || in_block >= 0;
   if (value == nullptr && !present) return Errno::kNoData;
