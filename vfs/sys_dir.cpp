@@ -203,13 +203,20 @@ int64_t do_rename(kern::Lwp& l, int olddirfd, const char* uold, int newdirfd, co
       if (Result<void> r = check_access(cred, dva, kMayWrite); !r.ok()) return -to_int(r.error());
     }
   }
-  // Lock the directories (the rename lock makes any order safe), then the nodes.
+  // Lock the directories, then the nodes. The rename lock orders renames among themselves,
+  // but rmdir and unlink take a directory before the one they remove: an ancestor must come
+  // first here too (Linux's lock_rename), or renaming out of a directory while its parent
+  // removes it deadlocks. Unrelated directories: any order.
   if (&fdir == &tdir) {
     kern::WriteGuard g(fdir.lock());
     return sysret(fdir.rename(from.name.view(), *src, tdir, to.name.view(), dst.get(), exchange));
   }
-  kern::WriteGuard g1(fdir.lock());
-  kern::WriteGuard g2(tdir.lock());
+  Result<bool> to_above = is_within(l, fdir, tdir);
+  if (!to_above.ok()) return -to_int(to_above.error());
+  Vnode& first = to_above.value() ? tdir : fdir;
+  Vnode& second = to_above.value() ? fdir : tdir;
+  kern::WriteGuard g1(first.lock());
+  kern::WriteGuard g2(second.lock());
   return sysret(fdir.rename(from.name.view(), *src, tdir, to.name.view(), dst.get(), exchange));
 }
 
