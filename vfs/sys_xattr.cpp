@@ -123,6 +123,22 @@ Result<Ref<Vnode>> resolve(kern::Lwp& l, const Target& t) {
   return lookup_user(l, kAtFdcwd, uptr<const char>(t.arg), t.kind == Target::kPath);
 }
 
+// The checks of a change (set or remove) once the file is found: EROFS, then the namespace's
+// rules and permissions under the vnode's exclusive lock, which `change` runs under too.
+template <typename Change>
+int64_t change_checked(kern::Lwp& l, Result<Ref<Vnode>> v, const Name& name, Change&& change) {
+  if (!v.ok()) return err(no_node(v.error(), name.view(), true));
+  Vnode& vn = *v.value();
+  if (vn.mount().read_only()) return err(Errno::kRoFs);
+  kern::Cred cred = l.proc().cred();
+  kern::WriteGuard g(vn.lock());
+  Vattr va;
+  if (Result<void> r = vn.getattr(va); !r.ok()) return err(r.error());
+  if (Result<void> r = xattr_permission(cred, va, namespace_of(name.view()), true); !r.ok())
+    return err(r.error());
+  return sysret(change(vn));
+}
+
 int64_t do_setxattr(kern::Lwp& l, const Target& t, const char* uname, const void* uvalue,
                     size_t size, int flags) {
   Result<Ref<Vnode>> fdv = t.kind == Target::kFd ? resolve(l, t) : Result<Ref<Vnode>>(Errno::kBadF);
@@ -136,16 +152,9 @@ int64_t do_setxattr(kern::Lwp& l, const Target& t, const char* uname, const void
     if (Result<void> r = kern::copyin(l, value.data(), uvalue, size); !r.ok()) return err(r.error());
   }
   Result<Ref<Vnode>> v = t.kind == Target::kFd ? std::move(fdv) : resolve(l, t);
-  if (!v.ok()) return err(no_node(v.error(), name.view(), true));
-  Vnode& vn = *v.value();
-  if (vn.mount().read_only()) return err(Errno::kRoFs);
-  kern::Cred cred = l.proc().cred();
-  kern::WriteGuard g(vn.lock());
-  Vattr va;
-  if (Result<void> r = vn.getattr(va); !r.ok()) return err(r.error());
-  if (Result<void> r = xattr_permission(cred, va, namespace_of(name.view()), true); !r.ok())
-    return err(r.error());
-  return sysret(vn.setxattr(name.view(), value.data(), size, flags));
+  return change_checked(l, std::move(v), name, [&](Vnode& vn) {
+    return vn.setxattr(name.view(), value.data(), size, flags);
+  });
 }
 
 int64_t do_getxattr(kern::Lwp& l, const Target& t, const char* uname, void* uvalue, size_t size) {
@@ -202,16 +211,7 @@ int64_t do_removexattr(kern::Lwp& l, const Target& t, const char* uname) {
   Name name;
   if (Result<void> r = name_in(l, uname, name); !r.ok()) return err(r.error());
   Result<Ref<Vnode>> v = t.kind == Target::kFd ? std::move(fdv) : resolve(l, t);
-  if (!v.ok()) return err(no_node(v.error(), name.view(), true));
-  Vnode& vn = *v.value();
-  if (vn.mount().read_only()) return err(Errno::kRoFs);
-  kern::Cred cred = l.proc().cred();
-  kern::WriteGuard g(vn.lock());
-  Vattr va;
-  if (Result<void> r = vn.getattr(va); !r.ok()) return err(r.error());
-  if (Result<void> r = xattr_permission(cred, va, namespace_of(name.view()), true); !r.ok())
-    return err(r.error());
-  return sysret(vn.removexattr(name.view()));
+  return change_checked(l, std::move(v), name, [&](Vnode& vn) { return vn.removexattr(name.view()); });
 }
 
 Target path(uint64_t a) { return {Target::kPath, a}; }

@@ -251,16 +251,9 @@ class Differ {
     fs_.stat(p2, s2);
     std::fprintf(ctx_.out, "--- %s\t%s\n+++ %s\t%s\n", p1.c_str(), full_time(s1.st_mtim).c_str(), p2.c_str(),
                  full_time(s2.st_mtim).c_str());
-    constexpr size_t kContext = 3;
-    size_t h = 0;
-    while (h < cs.size()) {
-      size_t e = h;
-      while (e + 1 < cs.size() && cs[e + 1].a0 - cs[e].a1 <= 2 * kContext) ++e;
-      size_t a0 = cs[h].a0 >= kContext ? cs[h].a0 - kContext : 0;
-      size_t b0 = cs[h].b0 - (cs[h].a0 - a0);
-      size_t a1 = std::min(a.lines.size(), cs[e].a1 + kContext);
-      size_t b1 = cs[e].b1 + (a1 - cs[e].a1);
-      std::fprintf(ctx_.out, "@@ -%s +%s @@\n", unified_range(a0, a1 - a0).c_str(), unified_range(b0, b1 - b0).c_str());
+    hunks(a, cs, [&](size_t h, size_t e, size_t a0, size_t a1, size_t b0, size_t b1) {
+      std::fprintf(ctx_.out, "@@ -%s +%s @@\n", unified_range(a0, a1 - a0).c_str(),
+                   unified_range(b0, b1 - b0).c_str());
       size_t i = a0;
       for (size_t c = h; c <= e; ++c) {
         for (; i < cs[c].a0; ++i) line(ctx_.out, " ", a, i);
@@ -269,8 +262,7 @@ class Differ {
         i = cs[c].a1;
       }
       for (; i < a1; ++i) line(ctx_.out, " ", a, i);
-      h = e + 1;
-    }
+    });
   }
 
   // The hunks of both formats: changes closer than twice the context joined, with up to
