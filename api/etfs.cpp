@@ -28,4 +28,11 @@ int rump_pub_etfs_remove(const char* key) {
   return kern::etfs_remove(*k, key);
 }
 
+int rump_pub_etfs_set_cache(const char* key, enum rump_etfs_cache mode) {
+  kern::Kernel* k = api::current_kernel();
+  if (k == nullptr) return to_int(Errno::kNxio);
+  if (key == nullptr) return to_int(Errno::kInval);
+  return kern::etfs_set_cache(*k, key, static_cast<int>(mode));
+}
+
 }  // extern "C"

@@ -29,4 +29,8 @@ int etfs_remove(Kernel& k, const char* key) {
   return call(k, [&](const EtfsOps& ops) { return ops.remove(k, key); });
 }
 
+int etfs_set_cache(Kernel& k, const char* key, int mode) {
+  return call(k, [&](const EtfsOps& ops) { return ops.set_cache(k, key, mode); });
+}
+
 }  // namespace rk::kern

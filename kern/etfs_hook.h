@@ -17,6 +17,7 @@ struct EtfsOps {
   int (*reg)(Kernel& k, const char* key, const char* hostpath, int type, uint64_t begin,
              uint64_t size);
   int (*remove)(Kernel& k, const char* key);
+  int (*set_cache)(Kernel& k, const char* key, int mode);
 };
 
 // Enter k from a client thread and run its etfs operation. 0 or an errno value: ENOSYS (no etfs
@@ -25,5 +26,6 @@ struct EtfsOps {
 int etfs_register(Kernel& k, const char* key, const char* hostpath, int type, uint64_t begin,
                   uint64_t size);
 int etfs_remove(Kernel& k, const char* key);
+int etfs_set_cache(Kernel& k, const char* key, int mode);
 
 }  // namespace rk::kern

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config libgtest-dev libgmock-dev
       libbenchmark-dev fdisk e2fsprogs e2tools libfuse3-dev fuse3 fuse2fs rsync git
-      bzip2 xz-utils)
+      bzip2 xz-utils strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

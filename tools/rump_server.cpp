@@ -31,6 +31,7 @@ void usage(FILE* f) {
           "\n"
           "  -c ncpu       virtual CPUs (a number, or \"host\"); default RUMP_NCPU or 2\n"
           "  -d drivespec  key=/dev/name,hostpath=file,size=host|N[,offset=N][,type=blk|chr|reg]\n"
+          "                [,cache=durable|host]\n"
           "                show a host file in the kernel (etfs); size=N creates or extends the\n"
           "                file to N bytes (k/m/g suffixes); type defaults to blk\n"
           "  -l component  load a component library first (\"tmpfs\", \"librumpfs_ext2.so\")\n"
@@ -69,6 +70,7 @@ struct Drive {
   bool size_host = true;
   uint64_t size = 0, offset = 0;
   rump_etfs_type type = RUMP_ETFS_BLK;
+  rump_etfs_cache cache = RUMP_ETFS_CACHE_DURABLE;
 };
 
 Drive parse_drive(const std::string& spec) {
@@ -96,12 +98,18 @@ Drive parse_drive(const std::string& spec) {
       else if (v == "chr") d.type = RUMP_ETFS_CHR;
       else if (v == "reg") d.type = RUMP_ETFS_REG;
       else die("-d " + spec, "type must be blk, chr or reg, not " + v);
+    } else if (k == "cache") {
+      if (v == "durable") d.cache = RUMP_ETFS_CACHE_DURABLE;
+      else if (v == "host") d.cache = RUMP_ETFS_CACHE_HOST;
+      else die("-d " + spec, "cache must be durable or host, not " + v);
     } else {
-      die("-d " + spec, "unknown key \"" + k + "\" (key, hostpath, size, offset, type)");
+      die("-d " + spec, "unknown key \"" + k + "\" (key, hostpath, size, offset, type, cache)");
     }
   }
   if (d.key.empty() || d.hostpath.empty() || !have_size)
     die("-d " + spec, "key=, hostpath= and size= are required");
+  if (d.cache != RUMP_ETFS_CACHE_DURABLE && d.type != RUMP_ETFS_BLK)
+    die("-d " + spec, "cache= is for block devices (type=blk)");
   return d;
 }
 
@@ -233,6 +241,10 @@ int main(int argc, char** argv) {
                                                 d.offset, size);
         e != 0)
       die("-d " + d.spec, strerror(e));
+    if (d.cache != RUMP_ETFS_CACHE_DURABLE) {
+      if (int e = rump_pub_etfs_set_cache(d.key.c_str(), d.cache); e != 0)
+        die("-d " + d.spec, strerror(e));
+    }
   }
   std::string why;
   auto server = rk::sysproxy::Server::create(k, url, opts, &why);

@@ -23,7 +23,8 @@ TEST(FsuCli, EveryCommandHasHelpAndManPage) {
   for (const std::string& c : kCommands) {
     auto r = sh(bin(c) + " --help");
     EXPECT_EQ(r.status, 0) << c;
-    EXPECT_EQ(r.out.rfind("Usage: fsu_" + c + " [-t TYPE] [-o OPTIONS] IMAGE[:N] ", 0), 0u) << r.out;
+    EXPECT_EQ(r.out.rfind("Usage: fsu_" + c + " [-t TYPE] [-o OPTIONS] [--sync] IMAGE[:N] ", 0), 0u)
+        << r.out;
     r = sh(bin(c) + " image.img --help");  // after the image too, without opening it
     EXPECT_EQ(r.status, 0) << c;
     std::ifstream man(std::string(FSU_SOURCE_DIR) + "/docs/man/fsu_" + c + ".1");
@@ -87,6 +88,36 @@ TEST(FsuCli, DetectsWhatItCannotMount) {
   }
   r = sh(bin("ls") + " -t nosuchfs " + quote(d + "/zero.img"));
   EXPECT_EQ(r.err, "fsu_ls: " + d + "/zero.img: unsupported file system (no nosuchfs driver in this build)\n");
+}
+
+// Without --sync a command leaves the image's changes to the host, as cp does (no fdatasync:
+// RUMP_ETFS_CACHE_HOST); with it, the image is on stable storage when the command ends.
+TEST(FsuCli, SyncMakesTheImageDurable) {
+  if (sh("command -v strace").status != 0) GTEST_SKIP() << "strace missing (apt-get install strace)";
+  std::string d = fsu_test::host_dir("sync");
+  auto r = sh("cd " + quote(d) + " && PATH=$PATH:/usr/sbin:/sbin mke2fs -q -F -t ext2 img 8M" +
+              " && head -c 1000000 /dev/urandom >f");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto traced = [&](const std::string& opts, const std::string& dst) {
+    // LeakSanitizer cannot run under ptrace.
+    auto t = sh("cd " + quote(d) + " && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" +
+                " strace -f -qq -e trace=fsync,fdatasync,sync_file_range" +
+                " -o trace " + bin("put") + opts + " img f " + dst + " && cat trace");
+    EXPECT_EQ(t.status, 0) << t.err;
+    return t.out;
+  };
+  std::string plain = traced("", "/a");
+  EXPECT_EQ(plain.find("fdatasync("), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("fsync("), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("sync_file_range("), std::string::npos) << plain;
+  std::string synced = traced(" --sync", "/b");
+  EXPECT_NE(synced.find("fdatasync("), std::string::npos) << synced;
+  r = sh("cd " + quote(d) + " && PATH=$PATH:/usr/sbin:/sbin e2fsck -fn img");
+  EXPECT_EQ(r.status, 0) << r.out;
+  for (const char* name : {"/a", "/b"}) {
+    r = sh(bin("cat") + " " + quote(d + "/img") + " " + name + " | cmp - " + quote(d + "/f"));
+    EXPECT_EQ(r.status, 0) << name << ": " << r.out << r.err;
+  }
 }
 
 TEST(FsuCli, TmpfsTestingModeAndReadOnly) {

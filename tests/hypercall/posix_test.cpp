@@ -494,11 +494,12 @@ TEST_F(PosixFiles, IovWriteReadAndInfo) {
   EXPECT_EQ(size, 112u);
   EXPECT_EQ(type, RUMPUSER_FT_REG);
 
-  for (int flags : {RUMPUSER_SYNCFD_READ, RUMPUSER_SYNCFD_WRITE, RUMPUSER_SYNCFD_BARRIER,
-                    RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_SYNC})
+  for (int flags : {0, RUMPUSER_SYNCFD_READ, RUMPUSER_SYNCFD_WRITE, RUMPUSER_SYNCFD_BARRIER,
+                    RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_SYNC, RUMPUSER_SYNCFD_START})
     EXPECT_EQ(ops().syncfd(host(), fd, flags), 0) << flags;
   EXPECT_EQ(ops().close(host(), fd), 0);
   EXPECT_EQ(ops().close(host(), fd), EBADF);
+  EXPECT_EQ(ops().syncfd(host(), fd, RUMPUSER_SYNCFD_START), EBADF);
 }
 
 TEST_F(PosixFiles, ManyIovecsAreBatched) {

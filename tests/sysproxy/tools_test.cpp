@@ -52,6 +52,20 @@ class RumpTools : public testing::Test {
     sh(env_ + "rump.halt");
     sh("rm -rf '" + dir_ + "'");
   }
+  // Runs `body` in a forked client of the server at dir_/ctrl; its exit status (-1 if killed):
+  // what body returns, or 100 when the client cannot connect.
+  template <typename Body>
+  int in_client(Body body) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      setenv("RUMP_SERVER", ("unix://" + dir_ + "/ctrl").c_str(), 1);
+      _exit(rumpclient_init() == 0 ? body() : 100);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
   std::string dir_, env_;
 };
 
@@ -126,14 +140,8 @@ TEST_F(RumpTools, SysctlReadsMemoryAndMountsFromProc) {
   Shell r = sh(env_ + "rump.sysctl vm.memtotal");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "rump.sysctl: vm.memtotal: no /proc in the kernel (rump.mount -t proc proc /proc)\n");
-  pid_t pid = fork();  // a client to make the mount point
-  if (pid == 0) {
-    setenv("RUMP_SERVER", ("unix://" + dir_ + "/ctrl").c_str(), 1);
-    _exit(rumpclient_init() == 0 && rump_sys_mkdir("/proc", 0555) == 0 ? 0 : 1);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  // A client makes the mount point.
+  ASSERT_EQ(in_client([] { return rump_sys_mkdir("/proc", 0555) == 0 ? 0 : 1; }), 0);
   ASSERT_EQ(sh(env_ + "rump.mount -t proc proc /proc").status, 0);
   r = sh(env_ + "rump.sysctl -n vm.memtotal");
   EXPECT_EQ(r.status, 0) << r.out;
@@ -152,24 +160,52 @@ TEST_F(RumpTools, HaltSyncsWhatClientsWroteToHostFiles) {
   ASSERT_EQ(r.status, 0) << r.out;
   std::ifstream sized(img, std::ios::binary | std::ios::ate);
   EXPECT_EQ(sized.tellg(), 65536);  // size=64k made the host file
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("RUMP_SERVER", ("unix://" + dir_ + "/ctrl").c_str(), 1);
-    if (rumpclient_init() != 0) _exit(1);
-    int fd = rump_sys_open("/data/img", O_WRONLY);
-    if (fd < 0 || rump_sys_write(fd, "persisted", 9) != 9 || rump_sys_close(fd) != 0) _exit(2);
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_EQ(in_client([] {
+              int fd = rump_sys_open("/data/img", O_WRONLY);
+              return fd >= 0 && rump_sys_write(fd, "persisted", 9) == 9 && rump_sys_close(fd) == 0
+                         ? 0
+                         : 2;
+            }),
+            0);
   r = sh(env_ + "rump.halt");
   EXPECT_EQ(r.status, 0) << r.out;
   std::ifstream f(img, std::ios::binary);
   char head[9] = {};
   f.read(head, 9);
   EXPECT_EQ(std::string(head, 9), "persisted");
+}
+
+// -d cache=host: the disk's writes still reach the host file (a client writes the device, the
+// server halts, the host reads the bytes); a bad value or a non-disk is a one-line error.
+TEST_F(RumpTools, DriveCacheHost) {
+  std::string img = dir_ + "/disk";
+  Shell r = sh("rump_allserver -d key=/dev/sdq,hostpath=" + img + ",size=1m,cache=host unix://" +
+               dir_ + "/ctrl");
+  ASSERT_EQ(r.status, 0) << r.out;
+  ASSERT_EQ(in_client([] {
+              int fd = rump_sys_open("/dev/sdq", O_WRONLY);
+              return fd >= 0 && rump_sys_pwrite(fd, "cached", 6, 4096) == 6 &&
+                             rump_sys_fsync(fd) == 0 && rump_sys_close(fd) == 0
+                         ? 0
+                         : 2;
+            }),
+            0);
+  r = sh(env_ + "rump.halt");
+  EXPECT_EQ(r.status, 0) << r.out;
+  std::ifstream f(img, std::ios::binary);
+  f.seekg(4096);
+  char got[6] = {};
+  f.read(got, 6);
+  EXPECT_EQ(std::string(got, 6), "cached");
+
+  r = sh("rump_allserver -d key=/dev/sdq,hostpath=" + img + ",size=1m,cache=fast unix://" + dir_ +
+         "/ctrl2");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("cache must be durable or host, not fast"), std::string::npos) << r.out;
+  r = sh("rump_allserver -d key=/f,hostpath=" + img + ",size=host,type=reg,cache=host unix://" +
+         dir_ + "/ctrl2");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("cache= is for block devices"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -168,12 +168,15 @@ const Command* find_command(const std::string& name) {
 
 void print_help(const Context& ctx, const Command& c) {
   std::fprintf(ctx.out,
-               "Usage: fsu_%s [-t TYPE] [-o OPTIONS] IMAGE[:N] %s\n%s\n\n"
+               "Usage: fsu_%s [-t TYPE] [-o OPTIONS] [--sync] IMAGE[:N] %s\n%s\n\n"
                "IMAGE is a disk image file (IMAGE:N its partition N, MBR or GPT). The file system is\n"
                "mounted in a rump kernel inside this program: no root, no mount. Paths are in the\n"
                "image; relative ones start at its root.\n"
                "  -t TYPE     file system type: ext2, ext3, ext4 (default: detected from the image)\n"
                "  -o OPTIONS  mount options: ro, rw, nosuid, nodev, noexec, or the driver's own\n"
+               "  --sync      have the image on stable storage before exiting (fdatasync); without\n"
+               "              it the changes are in the image file, and the host writes them to\n"
+               "              its disk in its own time, as it does cp's\n"
                "  --help      this text\n"
                "See fsu_%s(1) and docs/FSUTILS.md.\n",
                c.name, c.synopsis, c.help, c.name);

@@ -18,8 +18,8 @@
 namespace {
 
 void usage(FILE* f) {
-  std::fprintf(f, "Usage: fsu COMMAND [-t TYPE] [-o OPTIONS] IMAGE[:N] [ARGS]...\n"
-                  "   or: fsu_COMMAND [-t TYPE] [-o OPTIONS] IMAGE[:N] [ARGS]...\n"
+  std::fprintf(f, "Usage: fsu COMMAND [-t TYPE] [-o OPTIONS] [--sync] IMAGE[:N] [ARGS]...\n"
+                  "   or: fsu_COMMAND [-t TYPE] [-o OPTIONS] [--sync] IMAGE[:N] [ARGS]...\n"
                   "Work on the files of a disk image without mounting it. Commands:\n ");
   for (const fsu::Command& c : fsu::commands()) std::fprintf(f, " %s", c.name);
   std::fprintf(f, "\n'fsu_COMMAND --help' describes each.\n");
@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
     if (a == "--") {
       ++i;
       break;
+    }
+    if (a == "--sync") {
+      spec.sync = true;
+      continue;
     }
     if (a.size() < 2 || a[0] != '-') break;
     if (a[1] == 't' || a[1] == 'o') {

@@ -23,6 +23,10 @@ struct MountSpec {
   std::string type;       // -t; empty: detect
   std::string options;    // -o, comma separated ("ro", "rw", "nosuid", ... or for the driver)
   bool read_only = false; // the command only reads
+  // --sync: the image is on stable storage when the command ends (RUMP_ETFS_CACHE_DURABLE).
+  // Without it the changes are in the host file, written to its disk in the host's own time,
+  // as cp's writes are (RUMP_ETFS_CACHE_HOST).
+  bool sync = false;
 };
 
 // Splits "image[:N]" (N a decimal number >= 1; a host file whose name really ends in ":N" is

@@ -67,6 +67,9 @@ int serve(const Options& opt, int report_fd) {
     spec.type = opt.type;
     spec.options = opt.kernel_opts;
     spec.read_only = opt.read_only;
+    // A mount's fsync and sync must reach the host's disk, as they do on a mounted disk (and
+    // fuse2fs's): unlike a one-shot fsu command, programs running on the mount rely on them.
+    spec.sync = true;
     std::unique_ptr<fsu::MountedImage> image = fsu::MountedImage::open(ctx, spec);
     if (image) {
       struct stat rst;

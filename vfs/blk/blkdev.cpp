@@ -24,6 +24,13 @@ uint32_t to_host_iov(const Bio& bio, rumpuser_iovec* out) {
   return bio.iovcnt;
 }
 
+// Writes this large start their write-back at once on a kDurable device, the way a disk driver
+// sends them on rather than leaving them dirty in a cache: the flush at the end then waits for
+// what is left, not for the whole copy (a 1 GiB copy spent 0.6 s of 1.7 in its final fdatasync).
+// Smaller writes (metadata) are left to the host; a file's streaming writes come in the size of
+// its caller's calls (fsu copies 256 KiB).
+constexpr size_t kWritebackMin = 128 * 1024;
+
 void finish(Bio& bio, int error, size_t moved) {
   bio.error = error;
   bio.moved = moved;
@@ -56,11 +63,14 @@ void BlockDevice::release_last() { kernel_.kmem().destroy(this); }
 void BlockDevice::submit(Bio& bio) {
   if (detached()) return finish(bio, ENXIO, 0);
   if (bio.op == Bio::Op::kFlush) {
+    // kHost: only the barrier (flags 0), which waits for the writes submitted before.
+    const int how = cache() == DiskCache::kDurable
+                        ? RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER
+                        : 0;
     int rv;
     {
       kern::Unscheduled off;
-      rv = kernel_.hyp().ops().syncfd(kernel_.hyp().host(), host_fd_,
-                                      RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER);
+      rv = kernel_.hyp().ops().syncfd(kernel_.hyp().host(), host_fd_, how);
     }
     return finish(bio, rv, 0);
   }
@@ -73,9 +83,11 @@ void BlockDevice::submit(Bio& bio) {
   uint32_t n = to_host_iov(bio, iov);
   const int64_t at = static_cast<int64_t>(host_begin_ + bio.offset);
   int op = bio.op == Bio::Op::kRead ? RUMPUSER_BIO_READ : RUMPUSER_BIO_WRITE;
-  if (bio.sync) op |= RUMPUSER_BIO_SYNC;
+  const bool durable = cache() == DiskCache::kDurable;
+  if (bio.sync && durable) op |= RUMPUSER_BIO_SYNC;
   const rumpuser_ops& ops = kernel_.hyp().ops();
   bio.kernel = &kernel_;
+  bio.device = this;
   kernel_.host_callback_begin();  // the kernel outlives the completion (host_done)
   if (ops.bio(kernel_.hyp().host(), host_fd_, op, iov, n, at, host_done, &bio) == 0) return;
   kernel_.host_callback_end();
@@ -88,7 +100,10 @@ void BlockDevice::submit(Bio& bio) {
     rv = bio.op == Bio::Op::kRead
              ? ops.iovread(kernel_.hyp().host(), host_fd_, iov, n, at, &moved)
              : ops.iovwrite(kernel_.hyp().host(), host_fd_, iov, n, at, &moved);
-    if (rv == 0 && bio.sync) rv = ops.syncfd(kernel_.hyp().host(), host_fd_, RUMPUSER_SYNCFD_SYNC);
+    if (rv == 0 && bio.sync && durable)
+      rv = ops.syncfd(kernel_.hyp().host(), host_fd_, RUMPUSER_SYNCFD_SYNC);
+    else if (rv == 0 && bio.op == Bio::Op::kWrite)
+      after_write(moved);
   }
   if (rv == 0 && moved < bio.len) rv = EIO;
   finish(bio, rv, moved);
@@ -99,8 +114,15 @@ void BlockDevice::host_done(void* arg, size_t moved, int error) {
   kern::Kernel* k = bio.kernel;  // bio may be gone once done() has run
   // Inside the device nothing ends early: a short transfer means the host file shrank.
   if (error == 0 && moved < bio.len) error = EIO;
+  if (error == 0 && bio.op == Bio::Op::kWrite) bio.device->after_write(moved);
   finish(bio, error, moved);
   k->host_callback_end();
+}
+
+// Outside the kernel (host threads, or with the virtual CPU given back).
+void BlockDevice::after_write(size_t moved) {
+  if (moved < kWritebackMin || cache() != DiskCache::kDurable) return;
+  (void)kernel_.hyp().ops().syncfd(kernel_.hyp().host(), host_fd_, RUMPUSER_SYNCFD_START);
 }
 
 namespace {
@@ -142,6 +164,7 @@ Result<void> BlockDevice::wait_for(Bio& bio) {
     rv = bio.op == Bio::Op::kRead
              ? ops.iovread(kernel_.hyp().host(), host_fd_, iov, n, at, &moved)
              : ops.iovwrite(kernel_.hyp().host(), host_fd_, iov, n, at, &moved);
+    if (rv == 0 && bio.op == Bio::Op::kWrite) after_write(moved);
   }
   if (rv != 0) return static_cast<Errno>(rv);
   if (moved < bio.len) return Errno::kIo;  // the host file shrank underneath

@@ -60,7 +60,17 @@ struct Bio {
   int error = 0;
   size_t moved = 0;
   kern::Kernel* kernel = nullptr;  // set by submit: the completion's last touch
+  BlockDevice* device = nullptr;   // set by submit; the submitter keeps it alive until done
 };
+
+// How a device's flushes reach its host file (QEMU's cache= modes, in the two a user needs).
+//  kDurable: a flush (fsync, sync, unmount) puts every write before it on the host's stable
+//   storage (fdatasync), and large writes start their write-back at once, so that a flush finds
+//   little left to wait for. The default: what a disk promises.
+//  kHost: a flush waits until the writes before it have reached the host file, and no longer;
+//   the host writes them back in its own time, as it does cp's writes (QEMU's cache=unsafe).
+//   Every other reader of the host file sees them at once; a crash of the host can lose them.
+enum class DiskCache : uint8_t { kDurable, kHost };
 
 class BlockDevice final : public RefCounted<BlockDevice> {
  public:
@@ -74,9 +84,16 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   BlockDevice* parent() const { return parent_.get(); }
   uint32_t partition() const { return partition_; }
 
+  // A partition follows its whole disk.
+  DiskCache cache() const {
+    const BlockDevice& disk = parent_.get() != nullptr ? *parent_ : *this;
+    return disk.cache_.load(std::memory_order_relaxed);
+  }
+  void set_cache(DiskCache c) { cache_.store(c, std::memory_order_relaxed); }
+
   // Starts a transfer. Refused at once (done() runs on the calling thread): a range outside the
   // device (EINVAL), a write to a read-only device (EROFS), a device removed (ENXIO). A kFlush
-  // makes every write completed before it durable; it waits for the host on the calling thread
+  // makes every write completed before it durable (as cache() says); it waits for the host on the calling thread
   // (giving the CPU back) before done() runs.
   void submit(Bio& bio);
 
@@ -115,6 +132,7 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   static void host_done(void* arg, size_t moved, int error);
   Result<void> wait_for(Bio& bio);
   Result<void> transfer(Bio::Op op, uint64_t offset, std::span<const kern::IoVec> iov);
+  void after_write(size_t moved);
   // Claims of a whole disk and its partitions, in the disk's word: kDiskHeld, or the number of
   // partitions held.
   static constexpr uint32_t kDiskHeld = 1u << 31;
@@ -129,6 +147,7 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   const uint32_t partition_;
   FixedString<256> name_;
   std::atomic<bool> detached_{false};
+  std::atomic<DiskCache> cache_{DiskCache::kDurable};
   std::atomic<const void*> holder_{nullptr};
   std::atomic<uint32_t> claims_{0};  // a whole disk's: see kDiskHeld
   ListNode<BlockDevice> node_;           // in BlockDevices::devices_

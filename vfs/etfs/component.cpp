@@ -23,7 +23,12 @@ int op_remove(kern::Kernel& k, const char* key) {
   return r.ok() ? 0 : to_int(r.error());
 }
 
-constexpr kern::EtfsOps kOps = {op_register, op_remove};
+int op_set_cache(kern::Kernel& k, const char* key, int mode) {
+  Result<void> r = vfs::etfs_set_cache(k, key, mode);
+  return r.ok() ? 0 : to_int(r.error());
+}
+
+constexpr kern::EtfsOps kOps = {op_register, op_remove, op_set_cache};
 
 Result<void*> etfs_init(kern::Kernel& k) {
   auto* reg = k.kmem().create<EtfsRegistry>(kern::KmFlags::kNoSleep, k);

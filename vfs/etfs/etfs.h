@@ -60,5 +60,7 @@ inline constexpr uint64_t kEtfsMagic = 0x45544653;
 Result<void> etfs_register(kern::Kernel& k, const char* key, const char* hostpath, int type,
                            uint64_t begin, uint64_t size);
 Result<void> etfs_remove(kern::Kernel& k, const char* key);
+// rump_pub_etfs_set_cache: mode is a rump_etfs_cache value.
+Result<void> etfs_set_cache(kern::Kernel& k, const char* key, int mode);
 
 }  // namespace rk::vfs

@@ -8,7 +8,9 @@
 #include "rump/rumpuser.h"
 #include "vfs/etfs/fs.h"
 #include "vfs/etfs/host.h"
+#include "vfs/blk/blkdev.h"
 #include "vfs/mount.h"
+#include "vfs/vfs.h"
 
 namespace rk::vfs {
 
@@ -324,6 +326,14 @@ Result<void> EtfsNode::write(Uio& uio) {
 }
 
 Result<void> EtfsNode::fsync(bool data_only) {
+  if (type() == VType::kBlk) {
+    // A disk's data goes through its block device, whose flush keeps to the disk's cache mode
+    // (rump_pub_etfs_set_cache); this node's descriptor only reads attributes. A disk already
+    // removed has nothing left here to flush (its last holder flushed it).
+    Result<Ref<BlockDevice>> disk = Vfs::of(kernel()).block_devices().find(rdev_);
+    if (!disk.ok()) return ok();
+    return disk.value()->flush();
+  }
   int fd = fd_.load(std::memory_order_acquire);
   if (fd < 0 || is_dir() || husk_) return ok();  // nothing written through this node
   return etfs_host::sync(kernel(), fd, data_only);

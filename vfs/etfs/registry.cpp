@@ -403,6 +403,17 @@ Result<void> EtfsRegistry::remove(const char* key_arg) {
   return ok();
 }
 
+Result<void> EtfsRegistry::set_cache(const char* key_arg, DiskCache mode) {
+  Key key;
+  RK_TRY(key.parse(key_arg));
+  kern::MutexGuard g(lock_);
+  Entry* e = find(key.path());
+  if (e == nullptr) return Errno::kNoEnt;
+  if (!e->disk) return Errno::kNotBlk;
+  e->disk->set_cache(mode);
+  return ok();
+}
+
 Result<void> EtfsRegistry::retire(kern::Lwp& l, Entry& e, bool force) {
   if (e.disk) RK_TRY(remove_disk(e, force));
   if (!e.fs->unmounted()) {
@@ -507,6 +518,14 @@ Result<void> etfs_remove(kern::Kernel& k, const char* key) {
   EtfsRegistry* reg = EtfsRegistry::of(k);
   if (reg == nullptr) return Errno::kNoSys;
   return reg->remove(key);
+}
+
+Result<void> etfs_set_cache(kern::Kernel& k, const char* key, int mode) {
+  EtfsRegistry* reg = EtfsRegistry::of(k);
+  if (reg == nullptr) return Errno::kNoSys;
+  // The values of <rump/rump.h>'s enum rump_etfs_cache.
+  if (mode != 0 && mode != 1) return Errno::kInval;
+  return reg->set_cache(key, mode == 0 ? DiskCache::kDurable : DiskCache::kHost);
 }
 
 }  // namespace rk::vfs

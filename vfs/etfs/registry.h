@@ -48,6 +48,8 @@ class EtfsRegistry {
   Result<void> add(const char* key, const char* hostpath, int type, uint64_t begin,
                    uint64_t size) RK_EXCLUDES(lock_);
   Result<void> remove(const char* key) RK_EXCLUDES(lock_);
+  // rump_pub_etfs_set_cache: the flush policy of a block device key's disk (and partitions).
+  Result<void> set_cache(const char* key, DiskCache mode) RK_EXCLUDES(lock_);
 
  private:
   // One key: its mount and the name it is found under.

@@ -160,6 +160,25 @@ int rump_pub_etfs_register_withsize(const char *key, const char *hostpath,
  */
 int rump_pub_etfs_remove(const char *key);
 
+/* How a block device key's flushes reach its host file (an extension of rump_etfs(3)). */
+enum rump_etfs_cache {
+  RUMP_ETFS_CACHE_DURABLE, /* the default: a flush makes the host file durable (fdatasync) */
+  RUMP_ETFS_CACHE_HOST     /* a flush stops at the host's page cache, as cp's writes do */
+};
+
+/*
+ * Sets how the flushes of the RUMP_ETFS_BLK key's disk, and of its partitions, reach the host
+ * file. A flush is what fsync(2), sync(2) and unmount ask of a disk. RUMP_ETFS_CACHE_DURABLE:
+ * when it completes, every write before it is on the host's stable storage, and large writes
+ * start their write-back at once so that it finds little left to wait for. RUMP_ETFS_CACHE_HOST
+ * (QEMU's cache=unsafe): it waits until every write before it has reached the host file, where
+ * every host reader sees it, and no longer; the host writes it to its disk in its own time, so
+ * a crash of the host (not of the program) can lose it, as it can a file cp has just written.
+ * Takes effect from the next write or flush. Returns 0, or ENOENT (no such key), ENOTBLK (the
+ * key is not a block device), EINVAL (a bad mode or key), ENOSYS, ENXIO.
+ */
+int rump_pub_etfs_set_cache(const char *key, enum rump_etfs_cache mode);
+
 #ifdef __cplusplus
 }
 #endif

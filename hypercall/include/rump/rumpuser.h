@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define RUMPUSER_VERSION 3  /* 2: dir_read; 3: bio gathers and reports refusal */
+#define RUMPUSER_VERSION 4  /* 2: dir_read; 3: bio gathers and reports refusal; 4: SYNCFD_START */
 
 /* Opaque host objects. */
 struct rumpuser_mtx;
@@ -73,6 +73,10 @@ enum rumpuser_filetype {
 #define RUMPUSER_SYNCFD_WRITE 0x02
 #define RUMPUSER_SYNCFD_BARRIER 0x04 /* order: everything before completes first */
 #define RUMPUSER_SYNCFD_SYNC 0x08    /* durable: on stable storage when the call returns */
+/* Start writing the file's data to stable storage and return at once: no barrier, nothing
+ * waited for. The kernel's write-back policy; writes themselves never start it. Flags 0 is a
+ * barrier that flushes nothing: it waits for the bio submitted before it, no more. */
+#define RUMPUSER_SYNCFD_START 0x10
 
 /* bio operations. */
 #define RUMPUSER_BIO_READ 0x01
