@@ -81,14 +81,18 @@ void run_fsu(Context& ctx) {
   for (int r = 0; r < reps; ++r) {
     if (!fresh()) break;
     put.v.push_back(timed(fsu + " put " + quote(img) + " " + quote(src) + " /f"));
+    // The readers start alike, whatever the put left to the host's write-back, and their
+    // output file is removed before the clock starts (a removal waits for its write-back).
+    auto no_output = [&] { return std::system(("rm -f " + quote(out) + " && sync").c_str()) == 0; };
+    if (!no_output()) break;
     cat.v.push_back(timed("cat " + quote(img) + " >/dev/null"));
-    get.v.push_back(timed("rm -f " + quote(out) + " && " + fsu + " get " + quote(img) + " /f " +
-                          quote(out)));
-    dfs_dump.v.push_back(timed("rm -f " + quote(out) + " && " + path + "debugfs -R " +
-                               quote("dump /f " + out) + " " + quote(img) + " >/dev/null 2>&1"));
+    get.v.push_back(timed(fsu + " get " + quote(img) + " /f " + quote(out)));
+    if (!no_output()) break;
+    dfs_dump.v.push_back(timed(path + "debugfs -R " + quote("dump /f " + out) + " " +
+                               quote(img) + " >/dev/null 2>&1"));
     if (e2cp) {
-      cp_out.v.push_back(timed("rm -f " + quote(out) + " && e2cp " + quote(img + ":/f") + " " +
-                               quote(out)));
+      if (!no_output()) break;
+      cp_out.v.push_back(timed("e2cp " + quote(img + ":/f") + " " + quote(out)));
     }
     if (!fresh()) break;
     put_sync.v.push_back(timed(fsu + " put --sync " + quote(img) + " " + quote(src) + " /f"));

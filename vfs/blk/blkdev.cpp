@@ -63,6 +63,10 @@ void BlockDevice::release_last() { kernel_.kmem().destroy(this); }
 void BlockDevice::submit(Bio& bio) {
   if (detached()) return finish(bio, ENXIO, 0);
   if (bio.op == Bio::Op::kFlush) {
+    // Nothing written since the last flush: nothing of ours to wait for. (A read-only mount
+    // must not wait for what other programs left dirty in the host file.)
+    std::atomic<bool>& unflushed = whole().unflushed_;
+    if (!unflushed.exchange(false, std::memory_order_acq_rel)) return finish(bio, 0, 0);
     // kHost: only the barrier (flags 0), which waits for the writes submitted before.
     const int how = cache() == DiskCache::kDurable
                         ? RUMPUSER_SYNCFD_WRITE | RUMPUSER_SYNCFD_BARRIER
@@ -72,6 +76,7 @@ void BlockDevice::submit(Bio& bio) {
       kern::Unscheduled off;
       rv = kernel_.hyp().ops().syncfd(kernel_.hyp().host(), host_fd_, how);
     }
+    if (rv != 0) unflushed.store(true, std::memory_order_release);  // the next flush retries
     return finish(bio, rv, 0);
   }
   if (bio.op == Bio::Op::kWrite && read_only_) return finish(bio, EROFS, 0);
@@ -85,6 +90,7 @@ void BlockDevice::submit(Bio& bio) {
   int op = bio.op == Bio::Op::kRead ? RUMPUSER_BIO_READ : RUMPUSER_BIO_WRITE;
   const bool durable = cache() == DiskCache::kDurable;
   if (bio.sync && durable) op |= RUMPUSER_BIO_SYNC;
+  if (bio.op == Bio::Op::kWrite) whole().unflushed_.store(true, std::memory_order_release);
   const rumpuser_ops& ops = kernel_.hyp().ops();
   bio.kernel = &kernel_;
   bio.device = this;
@@ -102,8 +108,8 @@ void BlockDevice::submit(Bio& bio) {
              : ops.iovwrite(kernel_.hyp().host(), host_fd_, iov, n, at, &moved);
     if (rv == 0 && bio.sync && durable)
       rv = ops.syncfd(kernel_.hyp().host(), host_fd_, RUMPUSER_SYNCFD_SYNC);
-    else if (rv == 0 && bio.op == Bio::Op::kWrite)
-      after_write(moved);
+    else if (bio.op == Bio::Op::kWrite)
+      written(moved, rv);
   }
   if (rv == 0 && moved < bio.len) rv = EIO;
   finish(bio, rv, moved);
@@ -114,14 +120,16 @@ void BlockDevice::host_done(void* arg, size_t moved, int error) {
   kern::Kernel* k = bio.kernel;  // bio may be gone once done() has run
   // Inside the device nothing ends early: a short transfer means the host file shrank.
   if (error == 0 && moved < bio.len) error = EIO;
-  if (error == 0 && bio.op == Bio::Op::kWrite) bio.device->after_write(moved);
+  if (bio.op == Bio::Op::kWrite) bio.device->written(moved, error);
   finish(bio, error, moved);
   k->host_callback_end();
 }
 
-// Outside the kernel (host threads, or with the virtual CPU given back).
-void BlockDevice::after_write(size_t moved) {
-  if (moved < kWritebackMin || cache() != DiskCache::kDurable) return;
+// Outside the kernel (host threads, or with the virtual CPU given back). Marked again at the
+// end, not only when submitted: a flush that ran meanwhile did not cover this write.
+void BlockDevice::written(size_t moved, int error) {
+  whole().unflushed_.store(true, std::memory_order_release);
+  if (error != 0 || moved < kWritebackMin || cache() != DiskCache::kDurable) return;
   (void)kernel_.hyp().ops().syncfd(kernel_.hyp().host(), host_fd_, RUMPUSER_SYNCFD_START);
 }
 
@@ -164,7 +172,7 @@ Result<void> BlockDevice::wait_for(Bio& bio) {
     rv = bio.op == Bio::Op::kRead
              ? ops.iovread(kernel_.hyp().host(), host_fd_, iov, n, at, &moved)
              : ops.iovwrite(kernel_.hyp().host(), host_fd_, iov, n, at, &moved);
-    if (rv == 0 && bio.op == Bio::Op::kWrite) after_write(moved);
+    if (bio.op == Bio::Op::kWrite) written(moved, rv);
   }
   if (rv != 0) return static_cast<Errno>(rv);
   if (moved < bio.len) return Errno::kIo;  // the host file shrank underneath

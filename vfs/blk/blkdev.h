@@ -93,7 +93,8 @@ class BlockDevice final : public RefCounted<BlockDevice> {
 
   // Starts a transfer. Refused at once (done() runs on the calling thread): a range outside the
   // device (EINVAL), a write to a read-only device (EROFS), a device removed (ENXIO). A kFlush
-  // makes every write completed before it durable (as cache() says); it waits for the host on the calling thread
+  // makes every write completed before it durable (as cache() says), and is done at once when
+  // nothing was written since the last one; it waits for the host on the calling thread
   // (giving the CPU back) before done() runs.
   void submit(Bio& bio);
 
@@ -132,7 +133,10 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   static void host_done(void* arg, size_t moved, int error);
   Result<void> wait_for(Bio& bio);
   Result<void> transfer(Bio::Op op, uint64_t offset, std::span<const kern::IoVec> iov);
-  void after_write(size_t moved);
+  // A write of `moved` bytes has ended (with `error`): the disk has something to flush, and a
+  // large one starts its write-back (kDurable).
+  void written(size_t moved, int error);
+  BlockDevice& whole() { return parent_.get() != nullptr ? *parent_ : *this; }
   // Claims of a whole disk and its partitions, in the disk's word: kDiskHeld, or the number of
   // partitions held.
   static constexpr uint32_t kDiskHeld = 1u << 31;
@@ -148,6 +152,9 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   FixedString<256> name_;
   std::atomic<bool> detached_{false};
   std::atomic<DiskCache> cache_{DiskCache::kDurable};
+  // A whole disk's: a write was submitted or has ended since the last flush began. A flush
+  // without one has nothing to do (and asks nothing of the host).
+  std::atomic<bool> unflushed_{false};
   std::atomic<const void*> holder_{nullptr};
   std::atomic<uint32_t> claims_{0};  // a whole disk's: see kDiskHeld
   ListNode<BlockDevice> node_;           // in BlockDevices::devices_
