@@ -50,17 +50,20 @@ Result<uint64_t> Ext2Node::bmap(uint64_t lblk) {
   return bmap_span(lblk, &run);
 }
 
+Ext2Node::MapRoots Ext2Node::map_roots() {
+  MapRoots r;
+  kern::MutexGuard g(meta_);
+  mem_copy(r.block, inode_.i_block, sizeof(r.block));
+  r.flags = inode_.i_flags;
+  r.generation = inode_.i_generation;
+  return r;
+}
+
 Result<uint64_t> Ext2Node::bmap_span(uint64_t lblk, uint64_t* hole_run) {
   *hole_run = 1;
-  uint32_t iblock[kNBlocks];
-  uint32_t flags, gen;
-  {
-    kern::MutexGuard g(meta_);
-    mem_copy(iblock, inode_.i_block, sizeof(iblock));
-    flags = inode_.i_flags;
-    gen = inode_.i_generation;
-  }
-  if (flags & kExtentsFl) return extent_map(lblk, iblock, gen);
+  const MapRoots roots = map_roots();
+  const uint32_t* iblock = roots.block;
+  if (roots.flags & kExtentsFl) return extent_map(lblk, iblock, roots.generation);
   uint32_t off[4];
   const uint64_t p = fs_->geo().addr_per_block;
   const int depth = block_path(lblk, p, off);
@@ -93,15 +96,10 @@ Result<uint64_t> Ext2Node::bmap_span(uint64_t lblk, uint64_t* hole_run) {
 
 Result<uint64_t> Ext2Node::bmap_run(uint64_t lblk, uint32_t max, uint32_t* run) {
   *run = 1;
-  uint32_t iblock[kNBlocks];
-  uint32_t flags, gen;
-  {
-    kern::MutexGuard g(meta_);
-    mem_copy(iblock, inode_.i_block, sizeof(iblock));
-    flags = inode_.i_flags;
-    gen = inode_.i_generation;
-  }
-  if (flags & kExtentsFl) {
+  const MapRoots roots = map_roots();
+  const uint32_t* iblock = roots.block;
+  const uint32_t gen = roots.generation;
+  if (roots.flags & kExtentsFl) {
     const uint64_t first = RK_TRY(extent_map(lblk, iblock, gen));
     while (first != 0 && *run < max) {
       if (RK_TRY(extent_map(lblk + *run, iblock, gen)) != first + *run) break;

@@ -132,6 +132,13 @@ class Ext2Node final : public vfs::Vnode {
   // As bmap; *run says how many logical blocks from lblk on (at most max, 1 for a hole) lie on
   // the physical blocks one after the other from the one returned.
   Result<uint64_t> bmap_run(uint64_t lblk, uint32_t max, uint32_t* run) RK_EXCLUDES(meta_);
+  // The roots of the block map, copied under meta_ for a walk without it.
+  struct MapRoots {
+    uint32_t block[kNBlocks];  // i_block
+    uint32_t flags;            // i_flags (kExtentsFl: block holds an extent tree)
+    uint32_t generation;       // i_generation, for the extent blocks' checksums
+  };
+  MapRoots map_roots() RK_EXCLUDES(meta_);
   // Frees the blocks of logical blocks [from, to) (and indirect blocks left empty).
   Result<void> free_range(uint64_t from, uint64_t to) RK_EXCLUDES(meta_);
   Result<void> free_blocks_from(uint64_t from) RK_EXCLUDES(meta_) {

@@ -89,6 +89,9 @@ bool in_direct(BufCache::State& s, const BlockDevice& dev, uint64_t offset)
 void destroy(BufCache::State& s, Buf& b) RK_REQUIRES(s.lock);
 // Waits for a read-ahead transfer into b to end (the holder's first look at it).
 void wait_io(BufCache::State& s, Buf& b);
+// For a block nobody holds: holds it (off the LRU) while its transfer ends, with s.lock let go
+// meanwhile, then lets go of it again. The caller looks the block up anew afterwards.
+void wait_io_unheld(BufCache::State& s, Buf& b) RK_REQUIRES(s.lock);
 }  // namespace bufimpl
 
 }  // namespace rk::vfs

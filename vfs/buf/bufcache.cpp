@@ -135,6 +135,16 @@ void wait_io(State& s, Buf& b) {
   while (b.io.load(std::memory_order_acquire) != 0) s.kernel.sleepq().park(b.io, 1, -1);
 }
 
+void wait_io_unheld(State& s, Buf& b) {
+  b.flags |= Buf::kHeld;
+  s.lru.remove(b);
+  s.lock.unlock();
+  wait_io(s, b);
+  s.lock.lock();
+  b.flags &= ~Buf::kHeld;
+  s.lru.push_back(b);
+}
+
 }  // namespace bufimpl
 
 namespace {
@@ -363,15 +373,17 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
   uint8_t* spare_data = nullptr;
   kern::Kmem& km = kernel_.kmem();
   s.lock.lock();
+  auto drop_spare = [&] {
+    if (spare == nullptr) return;
+    km.free(spare_data, size);
+    km.destroy(spare);
+  };
   for (;;) {
     if (!s.direct.empty() && in_direct(s, dev, offset)) {
       // Being overwritten on disk: neither the old contents nor a half-written block.
       if (!wait) {
         s.lock.unlock();
-        if (spare != nullptr) {
-          km.free(spare_data, size);
-          km.destroy(spare);
-        }
+        drop_spare();
         return Errno::kAgain;
       }
       s.released.wait(s.lock);
@@ -382,10 +394,7 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
       if (b->flags & Buf::kHeld) {
         if (!wait) {
           s.lock.unlock();
-          if (spare != nullptr) {
-            km.free(spare_data, size);
-            km.destroy(spare);
-          }
+          drop_spare();
           return Errno::kAgain;
         }
         s.released.wait(s.lock);
@@ -402,15 +411,7 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
           }
           continue;
         }
-        if (b->io.load(std::memory_order_acquire) != 0) {
-          b->flags |= Buf::kHeld;
-          s.lru.remove(*b);
-          s.lock.unlock();
-          wait_io(s, *b);
-          s.lock.lock();
-          b->flags &= ~Buf::kHeld;
-          s.lru.push_back(*b);
-        }
+        if (b->io.load(std::memory_order_acquire) != 0) wait_io_unheld(s, *b);
         destroy(s, *b);
         continue;
       }
@@ -418,10 +419,7 @@ Result<BufRef> BufCache::lookup_or_make(BlockDevice& dev, uint64_t blkno, uint32
       s.lru.remove(*b);
       s.stats.hits += 1;
       s.lock.unlock();
-      if (spare != nullptr) {
-        km.free(spare_data, size);
-        km.destroy(spare);
-      }
+      drop_spare();
       wait_io(s, *b);
       *fresh = false;
       return BufRef(b);

@@ -98,13 +98,7 @@ Result<void> BufCache::write_direct(BlockDevice& dev, uint64_t blkno, uint32_t s
       }
       if (b->io.load(std::memory_order_acquire) != 0) {
         // A read-ahead into it is in flight: the transfer owns its memory until it ends.
-        b->flags |= Buf::kHeld;
-        s.lru.remove(*b);
-        s.lock.unlock();
-        wait_io(s, *b);
-        s.lock.lock();
-        b->flags &= ~Buf::kHeld;
-        s.lru.push_back(*b);
+        wait_io_unheld(s, *b);
         continue;
       }
       destroy(s, *b);
