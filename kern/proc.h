@@ -65,7 +65,8 @@ class Proc final : public RefCounted<Proc> {
 
   // The process is on its way out (a remote client that is gone): the interruptible sleeps of
   // its lwps — nanosleep, clock_nanosleep — end with EINTR, now and whenever one begins from
-  // then on, as a killed process's would. Any thread; it cannot be undone.
+  // then on, as a killed process's would; F_SETLKW waits look at interrupt_word() every 50 ms.
+  // Any thread; it cannot be undone.
   void interrupt();
   // The word interruptible sleeps park on (SleepTable): 0, or 1 once interrupted.
   const std::atomic<uint32_t>& interrupt_word() const { return interrupted_; }

@@ -177,8 +177,8 @@ void Server::Impl::release_unclaimed_forks(bool all) {
 // A client that died while some of its calls were blocked in the kernel (a read of a pipe
 // whose other end it held itself) leaves lwps nobody will wake: its connections cannot tell,
 // being inside those calls. Closing the process's descriptors ends what they wait for; their
-// calls return, their connections see the hang-up and the process exits. (A call blocked on
-// something else, a long sleep, finishes in its own time.)
+// calls return, their connections see the hang-up and the process exits. The interrupt ends
+// its sleeps and its waits for record locks (which it must not get once it is gone).
 void Server::Impl::reap_dead_clients() {
   rump_kernel* prev = rump_kernel_switch(kernel);
   std::lock_guard<std::mutex> g(procs_lock);

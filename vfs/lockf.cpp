@@ -14,6 +14,8 @@ namespace {
 
 constexpr int64_t kOffsetMax = std::numeric_limits<int64_t>::max();  // Linux's OFFSET_MAX
 constexpr int kMaxDeadlkIterations = 10;                              // as Linux's
+// How often an F_SETLKW waiter looks whether its process was interrupted.
+constexpr int64_t kInterruptPollNs = 50'000'000;
 
 // Who holds a lock: a process (POSIX) or an open file (OFD).
 struct Owner {
@@ -44,9 +46,10 @@ class RecordLocks {
   // over [start, end] by o; false if there is none.
   bool test(Owner o, int16_t type, int64_t start, int64_t end, Lock& out) RK_EXCLUDES(lock_);
   // Sets (F_RDLCK, F_WRLCK) or clears (F_UNLCK) o's lock over [start, end]. EAGAIN (a
-  // conflict, !wait), EDEADLK, ENOLCK.
-  Result<void> set(Owner o, kern::Pid pid, int16_t type, int64_t start, int64_t end, bool wait)
-      RK_EXCLUDES(lock_);
+  // conflict, !wait), EDEADLK, ENOLCK; EINTR when `interrupted` (the caller's process's
+  // Proc::interrupt_word) becomes non-zero while it waits.
+  Result<void> set(Owner o, kern::Pid pid, int16_t type, int64_t start, int64_t end, bool wait,
+                   const std::atomic<uint32_t>* interrupted = nullptr) RK_EXCLUDES(lock_);
   // Drops all of o's locks.
   void release(Owner o) RK_EXCLUDES(lock_);
 
@@ -208,7 +211,7 @@ void RecordLocks::apply_locked(Owner o, kern::Pid pid, int16_t type, int64_t sta
 }
 
 Result<void> RecordLocks::set(Owner o, kern::Pid pid, int16_t type, int64_t start, int64_t end,
-                              bool wait) {
+                              bool wait, const std::atomic<uint32_t>* interrupted) {
   kern::Kmem& km = kernel_.kmem();
   // An owner's change needs at most two new entries (a lock split in two, and the new one);
   // they are allocated first, so a change is all or nothing.
@@ -233,13 +236,19 @@ Result<void> RecordLocks::set(Owner o, kern::Pid pid, int16_t type, int64_t star
           r = Errno::kDeadLk;
           break;
         }
+        if (interrupted != nullptr && interrupted->load(std::memory_order_seq_cst) != 0) {
+          r = Errno::kIntr;  // a dead remote client's wait: it must not take the lock later
+          break;
+        }
         w.blocker = c->owner;
         if (!queued && !o.ofd) {
           w.next = waiters_;
           waiters_ = &w;
           queued = true;
         }
-        changed_.wait(lock_);  // gives the CPU back
+        // Gives the CPU back. An interrupt does not signal changed_ (Proc::interrupt knows no
+        // lock), so the waiter looks at its process now and then.
+        changed_.wait_for(lock_, kInterruptPollNs);
       }
       if (queued) {
         Waiter** p = &waiters_;
@@ -366,7 +375,8 @@ Result<void> record_lock(kern::Lwp& l, VnodeFile& f, int cmd, Flock& fl) {
     return rl->set(owner, l.proc().pid(), kFUnlck, r.start, r.end, false);
   }
   RecordLocks* rl = RK_TRY(locks_of(v));
-  return rl->set(owner, ofd ? -1 : l.proc().pid(), fl.l_type, r.start, r.end, wait);
+  return rl->set(owner, ofd ? -1 : l.proc().pid(), fl.l_type, r.start, r.end, wait,
+                 &l.proc().interrupt_word());
 }
 
 void record_locks_release(Vnode& v, kern::Pid pid) {

@@ -56,7 +56,8 @@ inline constexpr int kFOfdSetlkw = 38;
 // EINVAL (l_type, l_whence, a range before offset 0, l_pid != 0 for OFD commands), EOVERFLOW,
 // EBADF (F_RDLCK without read access, F_WRLCK without write access), EAGAIN (F_SETLK on a
 // conflict), EDEADLK (F_SETLKW that would wait for itself), ENOLCK (out of memory). F_SETLKW
-// blocks (giving the CPU back) until the lock can be had.
+// blocks (giving the CPU back) until the lock can be had, or answers EINTR once l's process is
+// interrupted (Proc::interrupt: a remote client that is gone), within 50 ms.
 Result<void> record_lock(kern::Lwp& l, VnodeFile& f, int cmd, Flock& fl);
 
 // Drops every POSIX lock process pid holds on v (it closed a descriptor of v, or exited).

@@ -692,6 +692,59 @@ TEST_F(FdAttr, SetlkwWaitsAndDetectsDeadlock) {
   EXPECT_EQ(l.len, 2) << "b's two bytes merged";
 }
 
+// An F_SETLKW waiter of an interrupted process gives up with EINTR: a dead remote client's
+// wait must not take the lock once its holder lets go, when nobody would ever release it.
+TEST_F(FdAttr, InterruptEndsARecordLockWait) {
+  auto lock_whole = [](int fd, int cmd, short type) {
+    struct flock fl = {};
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    return rump_sys_fcntl(fd, cmd, &fl);
+  };
+  ASSERT_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);  // the holder
+  struct lwp* holder = rump_pub_lwproc_curlwp();
+  int hfd = rump_sys_open("/lockfile", O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(hfd, 0);
+  ASSERT_EQ(lock_whole(hfd, F_SETLK, F_WRLCK), 0);
+  ASSERT_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);  // the waiter
+  struct lwp* waiter = rump_pub_lwproc_curlwp();
+  const pid_t wpid = rump_sys_getpid();
+  rump_pub_lwproc_switch(nullptr);
+  int result = 0, error = 0;
+  std::thread t([&] {
+    rump_kernel_switch(k_);
+    rump_pub_lwproc_switch(waiter);
+    int fd = rump_sys_open("/lockfile", O_RDWR);
+    result = fd < 0 ? -2 : lock_whole(fd, F_SETLKW, F_WRLCK);
+    error = errno;
+    rump_pub_lwproc_switch(nullptr);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(rump_pub_lwproc_newlwp(wpid), 0);
+  EXPECT_EQ(rump_pub_lwproc_interrupt(), 0);
+  rump_pub_lwproc_releaselwp();
+  // The waiter looks every 50 ms; then the holder lets go (without the interrupt the waiter
+  // would take the lock now, instead of hanging the test).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  rump_pub_lwproc_switch(holder);
+  ASSERT_EQ(lock_whole(hfd, F_SETLK, F_UNLCK), 0);
+  rump_pub_lwproc_switch(nullptr);
+  t.join();
+  EXPECT_EQ(result, -1);
+  EXPECT_EQ(error, EINTR);
+  // The lock is free for a third process, not taken by the waiter.
+  rump_pub_lwproc_switch(holder);
+  ASSERT_EQ(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+  int fd = rump_sys_open("/lockfile", O_RDWR);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(lock_whole(fd, F_SETLK, F_WRLCK), 0);
+  rump_pub_lwproc_releaselwp();
+  rump_pub_lwproc_switch(waiter);
+  rump_pub_lwproc_releaselwp();
+  rump_pub_lwproc_switch(holder);
+  rump_pub_lwproc_releaselwp();
+}
+
 TEST_F(FdAttr, OfdLocks) {
   rump_sys_close(make_file("/t/lk", 0666));
   int f1 = rump_sys_open("/t/lk", O_RDWR);

@@ -86,7 +86,7 @@ void rump_pub_lwproc_releaselwp(void);
 struct lwp *rump_pub_lwproc_curlwp(void);
 /* Marks the process of the lwp the thread is bound to as on its way out, as a kill would: the
  * interruptible sleeps of its lwps (nanosleep, clock_nanosleep) end at once with EINTR, and
- * any begun later too. For a server whose client is gone (rump_server). 0, or ESRCH in the
+ * any begun later too; so do their fcntl(F_SETLKW) waits, within 50 ms. For a server whose client is gone (rump_server). 0, or ESRCH in the
  * implicit context. */
 int rump_pub_lwproc_interrupt(void);
 
