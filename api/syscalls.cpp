@@ -130,6 +130,22 @@ int rump_sys_ioctl(int fd, unsigned long request, ...) {
 int rump_sys_pipe2(int pipefd[2], int flags) {
   return static_cast<int>(call(kSysPipe2, pipefd, flags));
 }
+int rump_sys_poll(struct pollfd* fds, unsigned long nfds, int timeout) {
+  return static_cast<int>(call(kSysPoll, fds, nfds, timeout));
+}
+int rump_sys_ppoll(struct pollfd* fds, unsigned long nfds, struct timespec* tmo,
+                   const void* sigmask, size_t sigsetsize) {
+  return static_cast<int>(call(kSysPpoll, fds, nfds, tmo, sigmask, sigsetsize));
+}
+int rump_sys_select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+                    struct timeval* timeout) {
+  return static_cast<int>(call(kSysSelect, nfds, readfds, writefds, exceptfds, timeout));
+}
+int rump_sys_pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+                      struct timespec* timeout, const void* sigmask_arg) {
+  return static_cast<int>(
+      call(kSysPselect6, nfds, readfds, writefds, exceptfds, timeout, sigmask_arg));
+}
 
 int rump_sys_open(const char* path, int flags, ...) {
   va_list ap;

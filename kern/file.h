@@ -12,6 +12,7 @@
 #include "kern/lib/result.h"
 #include "kern/lib/vector.h"
 #include "kern/lock.h"
+#include "kern/poll.h"
 
 namespace rk::kern {
 
@@ -42,6 +43,11 @@ class File : public RefCounted<File> {
   // lseek(2): the new offset. ESPIPE for files without one.
   virtual Result<int64_t> seek(Lwp& l, int64_t offset, int whence) { return Errno::kSPipe; }
   virtual Result<int64_t> ioctl(Lwp& l, unsigned long cmd, uint64_t arg) { return Errno::kNotTy; }
+  // poll(2): the events of kern/poll.h the file has now (ready to read, to write, hung up...);
+  // `events` says which the caller asks about, but a file may answer more. A file whose
+  // answer can change without a call on it tells Kernel::poll_word() when it does. Files
+  // without waiting (regular files, most devices) are always ready, as on Linux.
+  virtual uint32_t poll(Lwp& l, uint32_t events) { return kPollDefault; }
 
   // Process p closed a descriptor of this file (close, dup2/dup3 over it, or its exit), before
   // the descriptor's reference is dropped: POSIX record locks p holds on the file go (the

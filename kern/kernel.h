@@ -16,6 +16,7 @@
 #include "kern/lock.h"
 #include "kern/log.h"
 #include "kern/params.h"
+#include "kern/poll.h"
 #include "kern/proc.h"
 #include "kern/sched.h"
 #include "kern/sleepq.h"
@@ -48,6 +49,7 @@ class Kernel {
   Kmem& kmem() { return kmem_; }
   Scheduler& sched() { return sched_; }
   SleepTable& sleepq() { return sleepq_; }
+  PollWord& poll_word() { return poll_word_; }  // poll(2)'s sleepers (kern/poll.h)
   Epoch& epoch() { return epoch_; }
   MsgLog& log() { return log_; }
   ProcTable& procs() { return procs_; }
@@ -116,6 +118,7 @@ class Kernel {
   const int64_t boot_ns_;
   Kmem kmem_;
   SleepTable sleepq_;
+  PollWord poll_word_{sleepq_};
   Scheduler sched_;
   Epoch epoch_;
   MsgLog log_;

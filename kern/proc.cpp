@@ -21,6 +21,7 @@ void Proc::interrupt() {
   // Sequentially consistent before the wakeup, as SleepTable's wakers must.
   interrupted_.store(1, std::memory_order_seq_cst);
   kernel_.sleepq().wake_all(&interrupted_);
+  kernel_.poll_word().changed();  // its pollers look at the interrupt too
 }
 
 void Proc::release_last() { kernel_.kmem().destroy(this); }

@@ -34,6 +34,12 @@ int64_t sys_setfsgid(Lwp& l, const SyscallArgs& a);
 int64_t sys_getgroups(Lwp& l, const SyscallArgs& a);
 int64_t sys_setgroups(Lwp& l, const SyscallArgs& a);
 
+// sys_poll.cpp
+int64_t sys_poll(Lwp& l, const SyscallArgs& a);
+int64_t sys_ppoll(Lwp& l, const SyscallArgs& a);
+int64_t sys_select(Lwp& l, const SyscallArgs& a);
+int64_t sys_pselect6(Lwp& l, const SyscallArgs& a);
+
 // sys_time.cpp
 int64_t sys_clock_gettime(Lwp& l, const SyscallArgs& a);
 int64_t sys_clock_getres(Lwp& l, const SyscallArgs& a);

@@ -54,6 +54,22 @@ WireArg refine_arg(const WireSyscall& spec, int i, const uint64_t args[6]) {
     case kSysPoll:
       if (i == 0) return {static_cast<uint8_t>(ArgKind::kInOut), 1, 0, 8};  // struct pollfd
       break;
+    case kSysPpoll:
+      if (i == 0) return {static_cast<uint8_t>(ArgKind::kInOut), 1, 0, 8};
+      if (i == 2) return fixed(ArgKind::kInOut, sizeof(Timespec));  // the time left comes back
+      break;
+    case kSysSelect:
+    case kSysPselect6:
+      // fd_sets of nfds bits, in whole longs, as Linux copies them; a negative nfds moves
+      // nothing and the kernel says EINVAL.
+      if (i >= 1 && i <= 3) {
+        int64_t nfds = static_cast<int32_t>(args[0]);
+        if (nfds < 0) return kValueArg;
+        return fixed(ArgKind::kInOut, static_cast<uint32_t>((nfds + 63) / 64 * 8));
+      }
+      if (i == 4)
+        return fixed(ArgKind::kInOut, spec.nr == kSysSelect ? sizeof(Timeval) : sizeof(Timespec));
+      break;
     case kSysFcntl:
       if (i == 2) {
         int cmd = static_cast<int>(args[1]);

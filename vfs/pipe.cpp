@@ -81,23 +81,52 @@ void PipeBuffer::put_page_locked(char* page) {
   else kernel_.kmem().free(page, kPage);
 }
 
+void PipeBuffer::wake_readers_locked() {
+  rd_wait_.broadcast();
+  kernel_.poll_word().changed();
+}
+
+void PipeBuffer::wake_writers_locked() {
+  wr_wait_.broadcast();
+  kernel_.poll_word().changed();
+}
+
+uint32_t PipeBuffer::poll(bool read_end, bool write_end, int64_t w_seen) {
+  kern::MutexGuard g(lock_);
+  uint32_t mask = 0;
+  if (read_end) {
+    if (!empty_locked()) mask |= kern::kPollIn | kern::kPollRdNorm;
+    if (writers_ == 0 && (w_seen < 0 || w_counter_ != static_cast<uint32_t>(w_seen)))
+      mask |= kern::kPollHup;
+  }
+  if (write_end) {
+    if (!full_locked()) mask |= kern::kPollOut | kern::kPollWrNorm;
+    if (readers_ == 0) mask |= kern::kPollErr;
+  }
+  return mask;
+}
+
 void PipeBuffer::open_end(bool write_end) {
   kern::MutexGuard g(lock_);
   if (write_end) ++writers_;
   else ++readers_;
 }
 
-Result<void> PipeBuffer::fifo_open(bool read, bool write, bool nonblock) {
+Result<void> PipeBuffer::fifo_open(bool read, bool write, bool nonblock, int64_t* w_seen) {
   kern::MutexGuard g(lock_);
+  *w_seen = -1;
   if (read && write) {
     ++readers_, ++r_counter_;
     ++writers_, ++w_counter_;
     partner_.broadcast();
+    kernel_.poll_word().changed();  // pollers of the other end see a partner come
     return ok();
   }
   if (read) {
     ++readers_, ++r_counter_;
     partner_.broadcast();
+    kernel_.poll_word().changed();  // pollers of the other end see a partner come
+    if (writers_ == 0 && nonblock) *w_seen = w_counter_;  // no POLLHUP before a writer came
     if (writers_ == 0 && !nonblock) {
       // Wait for a writer to come (even if it has gone again meanwhile: its open counted).
       uint32_t seen = w_counter_;
@@ -108,7 +137,7 @@ Result<void> PipeBuffer::fifo_open(bool read, bool write, bool nonblock) {
   if (readers_ == 0 && nonblock) return Errno::kNxio;
   ++writers_, ++w_counter_;
   partner_.broadcast();
-  rd_wait_.broadcast();  // a reader blocked at end of file may now wait for data instead
+  wake_readers_locked();  // pollers too  // a reader blocked at end of file may now wait for data instead
   if (readers_ == 0) {
     uint32_t seen = r_counter_;
     while (r_counter_ == seen) partner_.wait(lock_);
@@ -124,9 +153,9 @@ bool PipeBuffer::idle() {
 void PipeBuffer::close_end(bool write_end) {
   kern::MutexGuard g(lock_);
   if (write_end) {
-    if (--writers_ == 0) rd_wait_.broadcast();  // readers see end of file
+    if (--writers_ == 0) wake_readers_locked();  // readers see end of file
   } else {
-    if (--readers_ == 0) wr_wait_.broadcast();  // writers see EPIPE
+    if (--readers_ == 0) wake_writers_locked();  // writers see EPIPE
   }
 }
 
@@ -165,12 +194,12 @@ Result<void> PipeBuffer::read(kern::Uio& uio, bool nonblock) {
       break;
     }
     if (freed) {
-      wr_wait_.broadcast();
+      wake_writers_locked();
       freed = false;
     }
     rd_wait_.wait(lock_);  // gives the CPU back
   }
-  if (freed) wr_wait_.broadcast();
+  if (freed) wake_writers_locked();
   return rv;  // with got > 0 the caller reports the bytes, not the error
 }
 
@@ -218,10 +247,10 @@ Result<void> PipeBuffer::write(kern::Uio& uio, bool nonblock, bool packet) {
       rv = Errno::kAgain;
       break;
     }
-    if (put > 0) rd_wait_.broadcast();
+    if (put > 0) wake_readers_locked();
     wr_wait_.wait(lock_);  // gives the CPU back
   }
-  if (put > 0) rd_wait_.broadcast();
+  if (put > 0) wake_readers_locked();
   return rv;  // with put > 0 the caller reports the bytes, not the error
 }
 
@@ -267,7 +296,7 @@ Result<uint32_t> PipeBuffer::resize(uint32_t bytes, bool privileged) {
       nslots_ = n;
       tail_ = 0;
       head_ = used;
-      wr_wait_.broadcast();  // there may be more room
+      wake_writers_locked();  // there may be more room
     }
   }
   km.free(drop, sizeof(Slot) * drop_n);
@@ -337,6 +366,8 @@ Result<void> PipeFile::write(kern::Lwp& l, kern::Uio& uio, bool positioned) {
   uint32_t fl = flags();
   return buf_->write(uio, fl & kONonblock, fl & kODirect);
 }
+
+uint32_t PipeFile::poll(kern::Lwp&, uint32_t) { return buf_->poll(!write_end_, write_end_, -1); }
 
 Result<int64_t> PipeFile::ioctl(kern::Lwp& l, unsigned long cmd, uint64_t arg) {
   switch (cmd) {

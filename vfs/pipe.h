@@ -23,6 +23,7 @@ class PipeFile final : public kern::File {
   Result<void> read(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
   Result<void> write(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
   Result<int64_t> ioctl(kern::Lwp& l, unsigned long cmd, uint64_t arg) override;  // FIONREAD
+  uint32_t poll(kern::Lwp& l, uint32_t events) override;
   // fstat: a FIFO owned by the creator, mode 0600, size 0 (as Linux reports it).
   Result<void> getattr(Vattr& va);
 

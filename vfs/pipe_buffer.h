@@ -32,12 +32,20 @@ class PipeBuffer final : public RefCounted<PipeBuffer> {
   void close_end(bool write_end) RK_EXCLUDES(lock_);
   // A named pipe's open, as Linux's: a reader without O_NONBLOCK waits for a writer, a writer
   // waits for a reader (with O_NONBLOCK and no reader: ENXIO), O_RDWR never waits.
-  Result<void> fifo_open(bool read, bool write, bool nonblock) RK_EXCLUDES(lock_);
+  // *w_seen: what poll() of this opener's file passes (see poll).
+  Result<void> fifo_open(bool read, bool write, bool nonblock, int64_t* w_seen)
+      RK_EXCLUDES(lock_);
   bool idle() RK_EXCLUDES(lock_);  // no end is open
 
   Result<void> read(kern::Uio& uio, bool nonblock) RK_EXCLUDES(lock_);
   Result<void> write(kern::Uio& uio, bool nonblock, bool packet) RK_EXCLUDES(lock_);
   int available() RK_EXCLUDES(lock_);  // FIONREAD
+  // poll(2) of a file open on the read end, the write end, or both, as Linux's pipe_poll:
+  // readable with data, writable with room, POLLHUP for a reader once no writer is left,
+  // POLLERR for a writer once no reader is. w_seen: -1, or for a named pipe opened to read
+  // with O_NONBLOCK while no writer had it open, the writer count of then: no POLLHUP until a
+  // writer has come.
+  uint32_t poll(bool read_end, bool write_end, int64_t w_seen) RK_EXCLUDES(lock_);
   uint32_t size() RK_EXCLUDES(lock_);  // F_GETPIPE_SZ
   // F_SETPIPE_SZ: the new size. EINVAL, EPERM (past pipe-max-size unprivileged), EBUSY (less
   // room than is buffered), ENOMEM.
@@ -55,6 +63,9 @@ class PipeBuffer final : public RefCounted<PipeBuffer> {
   bool full_locked() const RK_REQUIRES(lock_) { return head_ - tail_ >= nslots_; }
   Slot& slot_locked(uint32_t i) RK_REQUIRES(lock_) { return slots_[i & (nslots_ - 1)]; }
   char* get_page_locked() RK_REQUIRES(lock_);
+  // Wake the blocked readers (writers) and the kernel's pollers: something they wait for came.
+  void wake_readers_locked() RK_REQUIRES(lock_);
+  void wake_writers_locked() RK_REQUIRES(lock_);
   void put_page_locked(char* page) RK_REQUIRES(lock_);
 
   kern::Kernel& kernel_;

@@ -76,7 +76,8 @@ Result<void> VnodeFile::open_fifo(uint32_t flags) {
     buf->ref();  // ours
   }
   uint32_t acc = flags & kOAccmode;
-  Result<void> r = buf->fifo_open(acc != kOWronly, acc != kORdonly, flags & kONonblock);
+  Result<void> r =
+      buf->fifo_open(acc != kOWronly, acc != kORdonly, flags & kONonblock, &fifo_w_seen_);
   fifo_ = buf;
   if (!r.ok()) {
     // Nothing was counted: drop the buffer again if nobody else has it open.
@@ -106,6 +107,13 @@ void VnodeFile::close_fifo() {
 }
 
 void VnodeFile::free_self() { kernel().kmem().destroy(this); }
+
+uint32_t VnodeFile::poll(kern::Lwp& l, uint32_t events) {
+  if (path_only()) return kern::kPollNval;  // Linux's fdget does not see O_PATH files
+  if (fifo_ == nullptr) return kern::File::poll(l, events);
+  const uint32_t acc = flags() & kOAccmode;
+  return fifo_->poll(acc != kOWronly, acc != kORdonly, fifo_w_seen_);
+}
 
 void VnodeFile::on_close(kern::Proc& p) {
   if (!path_only()) record_locks_release(*vnode_, p.pid());

@@ -52,6 +52,8 @@ class VnodeFile final : public kern::File {
   Result<void> read(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
   Result<void> write(kern::Lwp& l, kern::Uio& uio, bool positioned) override;
   Result<int64_t> seek(kern::Lwp& l, int64_t offset, int whence) override;
+  // A named pipe's as a pipe's end; any other file is always ready (kern::kPollDefault).
+  uint32_t poll(kern::Lwp& l, uint32_t events) override;
   // A process closing any descriptor of the file loses its POSIX locks on it.
   void on_close(kern::Proc& p) override;
 
@@ -82,6 +84,7 @@ class VnodeFile final : public kern::File {
   const CharDevice* const dev_;  // for character devices; a constant table entry
   const RefPtr<BlockDevice> blk_;  // for block devices
   PipeBuffer* fifo_ = nullptr;   // a named pipe's buffer (a counted reference)
+  int64_t fifo_w_seen_ = -1;     // PipeBuffer::fifo_open's, for poll
   kern::Mutex pos_lock_;         // the file position, and the directory cookie
   uint64_t offset_ RK_GUARDED_BY(pos_lock_) = 0;
 };

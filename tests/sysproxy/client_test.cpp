@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rumpclient.h>
@@ -240,6 +241,42 @@ TEST_F(RumpClient, LwprocProcessesAreChildProcessesOfTheServer) {
   EXPECT_EQ(rump_sys_getuid(), 0u);
   EXPECT_EQ(rump_sys_close(mine), 0);
   EXPECT_EQ(rump_sys_close(fd), 0);
+}
+
+// poll, ppoll, select and pselect6 over the wire: the pollfd array and the fd_sets go in and
+// come back, the timeouts come back with the time left.
+TEST_F(RumpClient, PollAndSelectTravel) {
+  int p[2];
+  ASSERT_EQ(rump_sys_pipe2(p, 0), 0);
+  pollfd fds[2] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}};
+  EXPECT_EQ(rump_sys_poll(fds, 2, 0), 1);
+  EXPECT_EQ(fds[0].revents, 0);
+  EXPECT_EQ(fds[1].revents, POLLOUT);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_EQ(rump_sys_write(p[1], "x", 1), 1);
+  });
+  timespec ts{10, 0};
+  EXPECT_EQ(rump_sys_ppoll(fds, 1, &ts, nullptr, 0), 1);  // waits for the writer
+  writer.join();
+  EXPECT_EQ(fds[0].revents, POLLIN);
+  EXPECT_EQ(ts.tv_sec, 9);
+  fd_set rd, wr;
+  FD_ZERO(&rd);
+  FD_ZERO(&wr);
+  FD_SET(p[0], &rd);
+  FD_SET(p[1], &wr);
+  timeval tv{1, 0};
+  EXPECT_EQ(rump_sys_select(std::max(p[0], p[1]) + 1, &rd, &wr, nullptr, &tv), 2);
+  EXPECT_TRUE(FD_ISSET(p[0], &rd));
+  EXPECT_TRUE(FD_ISSET(p[1], &wr));
+  EXPECT_EQ(tv.tv_sec, 0);
+  FD_ZERO(&wr);
+  FD_SET(p[1], &wr);
+  timespec none{0, 0};
+  EXPECT_EQ(rump_sys_pselect6(p[1] + 1, nullptr, &wr, nullptr, &none, nullptr), 1);
+  EXPECT_EQ(rump_sys_close(p[0]), 0);
+  EXPECT_EQ(rump_sys_close(p[1]), 0);
 }
 
 TEST_F(RumpClient, ThreadsHaveCallsInFlightAtOnce) {

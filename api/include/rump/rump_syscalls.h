@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/select.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -28,6 +29,7 @@ struct stat;
 struct statx;
 struct statfs;
 struct iovec;
+struct pollfd;
 
 /* Any call by number (x86-64 Linux numbering, on every host), as syscall(2). */
 long rump_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
@@ -78,6 +80,17 @@ int rump_sys_dup3(int oldfd, int newfd, int flags);
 int rump_sys_fcntl(int fd, int cmd, ...);
 int rump_sys_pipe2(int pipefd[2], int flags);
 int rump_sys_ioctl(int fd, unsigned long request, ...);
+
+/* waiting for descriptors; as Linux's calls, ppoll, select and pselect6 write the time left
+ * back into their timeout; the signal masks are checked for size only (no signals here) */
+int rump_sys_poll(struct pollfd *fds, unsigned long nfds, int timeout);
+int rump_sys_ppoll(struct pollfd *fds, unsigned long nfds, struct timespec *tmo,
+                   const void *sigmask, size_t sigsetsize);
+int rump_sys_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+                    struct timeval *timeout);
+/* sigmask_arg: NULL, or { const sigset_t *ss; size_t ss_len; } as Linux's sixth argument */
+int rump_sys_pselect6(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+                      struct timespec *timeout, const void *sigmask_arg);
 
 /* files */
 int rump_sys_open(const char *path, int flags, ...);
