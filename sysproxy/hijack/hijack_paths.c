@@ -109,6 +109,19 @@ int mkdirat(int dirfd, const char *path, mode_t mode) {
 }
 int mkdir(const char *path, mode_t mode) { return mkdirat(AT_FDCWD, path, mode); }
 
+/* Named pipes and device nodes (glibc's mkfifo calls mknodat inside itself, unseen). */
+int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev) {
+  char kp[RK_HIJACK_PATH_MAX];
+  int kdir;
+  if (rk_route_at(dirfd, path, &kdir, kp)) return rump_sys_mknodat(kdir, kp, mode, dev);
+  return RK_HOST(mknodat)(dirfd, path, mode, dev);
+}
+int mknod(const char *path, mode_t mode, dev_t dev) { return mknodat(AT_FDCWD, path, mode, dev); }
+int mkfifoat(int dirfd, const char *path, mode_t mode) {
+  return mknodat(dirfd, path, (mode & 07777) | S_IFIFO, 0);
+}
+int mkfifo(const char *path, mode_t mode) { return mkfifoat(AT_FDCWD, path, mode); }
+
 int unlinkat(int dirfd, const char *path, int flags) {
   char kp[RK_HIJACK_PATH_MAX];
   int kdir;

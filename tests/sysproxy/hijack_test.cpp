@@ -106,6 +106,47 @@ TEST_F(Hijack, PythonFileIo) {
   EXPECT_EQ(r.out, "2000 ['dev', 'p'] 2000\n");
 }
 
+// poll over kernel descriptors (a named pipe in the kernel) alone and mixed with a host pipe,
+// as Python's select.poll makes it: readiness on either side, and a blocked poll woken by a
+// write on the kernel side from another thread.
+TEST_F(Hijack, PollKernelAndHostDescriptors) {
+  const char* script =
+      "import os, select, threading, time\n"
+      "os.mkfifo('/rump/f')\n"
+      "print(os.stat('/rump/f').st_mode & 0o170000 == 0o010000)\n"
+      "r = os.open('/rump/f', os.O_RDONLY | os.O_NONBLOCK)\n"
+      "w = os.open('/rump/f', os.O_WRONLY | os.O_NONBLOCK)\n"
+      "hr, hw = os.pipe()\n"
+      "name = {r: 'kernel', hr: 'host', w: 'kernel-w'}\n"
+      "def show(ev): return sorted((name[fd], e) for fd, e in ev)\n"
+      "k = select.poll(); k.register(r, select.POLLIN); k.register(w, select.POLLOUT)\n"
+      "print('kernel only', show(k.poll(0)))\n"
+      "p = select.poll(); p.register(r, select.POLLIN); p.register(hr, select.POLLIN)\n"
+      "print('mixed, nothing', show(p.poll(0)))\n"
+      "os.write(w, b'x'); print('mixed, kernel', show(p.poll(1000))); os.read(r, 1)\n"
+      "os.write(hw, b'y'); print('mixed, host', show(p.poll(1000))); os.read(hr, 1)\n"
+      "threading.Thread(target=lambda: (time.sleep(0.2), os.write(w, b'z'))).start()\n"
+      "t0 = time.time(); ev = show(p.poll(5000))\n"
+      "print('woken', ev, time.time() - t0 < 4)\n"
+      "print('timeout', show(p.poll(50)) if os.read(r, 1) else None)\n";
+  {
+    FILE* f = fopen((dir_ + "/poll.py").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(script, f);
+    fclose(f);
+  }
+  Shell r = sh(hj("python3 poll.py"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out,
+            "True\n"
+            "kernel only [('kernel-w', 4)]\n"
+            "mixed, nothing []\n"
+            "mixed, kernel [('kernel', 1)]\n"
+            "mixed, host [('host', 1)]\n"
+            "woken [('kernel', 1)] True\n"
+            "timeout []\n");
+}
+
 // A kernel path longer than PATH_MAX is refused, not cut to another file's name.
 TEST_F(Hijack, OverlongPathsAreEnametoolong) {
   Shell r = sh(hj("python3 -c \"import os, errno\n"
