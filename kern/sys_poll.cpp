@@ -206,6 +206,28 @@ int64_t do_select(Lwp& l, int64_t nfds_arg, const uint64_t uset[3], int64_t dead
   return r;
 }
 
+// The caller's struct timespec timeout at uaddr (0: none, wait for ever) as a deadline in
+// *deadline. 0, or a negated errno (EFAULT, EINVAL).
+int64_t timespec_deadline(Lwp& l, uint64_t uaddr, int64_t* deadline) {
+  *deadline = -1;
+  if (uaddr == 0) return 0;
+  abi::Timespec ts;
+  if (!copyin(l, &ts, reinterpret_cast<const void*>(uaddr), sizeof ts).ok()) return kEfault;
+  Result<int64_t> ns = timeout_ns(ts);
+  if (!ns.ok()) return -to_int(ns.error());
+  *deadline = deadline_after(l.kernel(), ns.value());
+  return 0;
+}
+
+// After a call that waited until `deadline` and answered r, Linux writes the time left back
+// into the caller's timespec (glibc's wrappers hide it from programs).
+void put_timespec_left(Lwp& l, uint64_t uaddr, int64_t deadline, int64_t r) {
+  if (uaddr == 0 || deadline < 0 || (r < 0 && r != kEintr)) return;
+  int64_t left = left_ns(l.kernel(), deadline);
+  abi::Timespec back{left / kNsPerSec, left % kNsPerSec};
+  (void)copyout(l, reinterpret_cast<void*>(uaddr), &back, sizeof back);
+}
+
 // pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; }.
 Result<void> check_sigmask_arg(Lwp& l, uint64_t uaddr) {
   if (uaddr == 0) return ok();
@@ -228,23 +250,10 @@ int64_t sys_poll(Lwp& l, const SyscallArgs& a) {
 
 int64_t sys_ppoll(Lwp& l, const SyscallArgs& a) {
   if (a.a[3] != 0 && a.a[4] != kSigsetSize) return -to_int(Errno::kInval);
-  Kernel& k = l.kernel();
-  int64_t deadline = -1;
-  abi::Timespec ts{};
-  if (a.a[2] != 0) {
-    if (!copyin(l, &ts, reinterpret_cast<const void*>(a.a[2]), sizeof ts).ok())
-      return -to_int(Errno::kFault);
-    Result<int64_t> ns = timeout_ns(ts);
-    if (!ns.ok()) return -to_int(ns.error());
-    deadline = deadline_after(k, ns.value());
-  }
+  int64_t deadline;
+  if (int64_t e = timespec_deadline(l, a.a[2], &deadline); e != 0) return e;
   const int64_t r = do_poll(l, a.a[0], static_cast<uint32_t>(a.a[1]), deadline);
-  // Linux writes the time left back (glibc's wrapper hides it from programs).
-  if (a.a[2] != 0 && deadline >= 0 && (r >= 0 || r == kEintr)) {
-    int64_t left = left_ns(k, deadline);
-    abi::Timespec back{left / kNsPerSec, left % kNsPerSec};
-    (void)copyout(l, reinterpret_cast<void*>(a.a[2]), &back, sizeof back);
-  }
+  put_timespec_left(l, a.a[2], deadline, r);
   return r;
 }
 
@@ -273,24 +282,12 @@ int64_t sys_select(Lwp& l, const SyscallArgs& a) {
 }
 
 int64_t sys_pselect6(Lwp& l, const SyscallArgs& a) {
-  Kernel& k = l.kernel();
   if (Result<void> m = check_sigmask_arg(l, a.a[5]); !m.ok()) return -to_int(m.error());
-  int64_t deadline = -1;
-  if (a.a[4] != 0) {
-    abi::Timespec ts;
-    if (!copyin(l, &ts, reinterpret_cast<const void*>(a.a[4]), sizeof ts).ok())
-      return -to_int(Errno::kFault);
-    Result<int64_t> ns = timeout_ns(ts);
-    if (!ns.ok()) return -to_int(ns.error());
-    deadline = deadline_after(k, ns.value());
-  }
+  int64_t deadline;
+  if (int64_t e = timespec_deadline(l, a.a[4], &deadline); e != 0) return e;
   const uint64_t sets[3] = {a.a[1], a.a[2], a.a[3]};
   const int64_t r = do_select(l, static_cast<int32_t>(a.a[0]), sets, deadline);
-  if (a.a[4] != 0 && deadline >= 0 && (r >= 0 || r == kEintr)) {
-    int64_t left = left_ns(k, deadline);
-    abi::Timespec back{left / kNsPerSec, left % kNsPerSec};
-    (void)copyout(l, reinterpret_cast<void*>(a.a[4]), &back, sizeof back);
-  }
+  put_timespec_left(l, a.a[4], deadline, r);
   return r;
 }
 

@@ -66,6 +66,17 @@ class RumpTools : public testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  // Halts the server, then reads n bytes at off of the host file path.
+  std::string halt_and_read(const std::string& path, std::streamoff off, size_t n) {
+    Shell r = sh(env_ + "rump.halt");
+    EXPECT_EQ(r.status, 0) << r.out;
+    std::ifstream f(path, std::ios::binary);
+    f.seekg(off);
+    std::string got(n, '\0');
+    f.read(got.data(), static_cast<std::streamsize>(n));
+    return got;
+  }
+
   std::string dir_, env_;
 };
 
@@ -167,12 +178,7 @@ TEST_F(RumpTools, HaltSyncsWhatClientsWroteToHostFiles) {
                          : 2;
             }),
             0);
-  r = sh(env_ + "rump.halt");
-  EXPECT_EQ(r.status, 0) << r.out;
-  std::ifstream f(img, std::ios::binary);
-  char head[9] = {};
-  f.read(head, 9);
-  EXPECT_EQ(std::string(head, 9), "persisted");
+  EXPECT_EQ(halt_and_read(img, 0, 9), "persisted");
 }
 
 // -d cache=host: the disk's writes still reach the host file (a client writes the device, the
@@ -190,13 +196,7 @@ TEST_F(RumpTools, DriveCacheHost) {
                          : 2;
             }),
             0);
-  r = sh(env_ + "rump.halt");
-  EXPECT_EQ(r.status, 0) << r.out;
-  std::ifstream f(img, std::ios::binary);
-  f.seekg(4096);
-  char got[6] = {};
-  f.read(got, 6);
-  EXPECT_EQ(std::string(got, 6), "cached");
+  EXPECT_EQ(halt_and_read(img, 4096, 6), "cached");
 
   r = sh("rump_allserver -d key=/dev/sdq,hostpath=" + img + ",size=1m,cache=fast unix://" + dir_ +
          "/ctrl2");
