@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <rump/rump_syscalls.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
@@ -212,11 +213,30 @@ static bool sets_have_kernel_fd(int nfds, fd_set *r, fd_set *w, fd_set *e) {
   return false;
 }
 
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
   if (nfds < 0 || !sets_have_kernel_fd(nfds, r, w, e)) return RK_HOST(select)(nfds, r, w, e, tv);
   if (tv == NULL) return select_as_poll(nfds, r, w, e, NULL);
-  struct timespec ts = {tv->tv_sec, tv->tv_usec * 1000};
-  return select_as_poll(nfds, r, w, e, &ts);
+  if (tv->tv_sec < 0 || tv->tv_usec < 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  /* Linux folds microseconds past a second into the seconds, and writes the time left back. */
+  struct timespec ts = {tv->tv_sec + tv->tv_usec / 1000000, (tv->tv_usec % 1000000) * 1000};
+  const int64_t start = now_ns();
+  int rv = select_as_poll(nfds, r, w, e, &ts);
+  int saved = errno;
+  int64_t left = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - (now_ns() - start);
+  if (left < 0) left = 0;
+  tv->tv_sec = left / 1000000000;
+  tv->tv_usec = (left % 1000000000) / 1000;
+  errno = saved;
+  return rv;
 }
 
 int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,

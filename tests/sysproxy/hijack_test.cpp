@@ -128,7 +128,10 @@ TEST_F(Hijack, PollKernelAndHostDescriptors) {
       "threading.Thread(target=lambda: (time.sleep(0.2), os.write(w, b'z'))).start()\n"
       "t0 = time.time(); ev = show(p.poll(5000))\n"
       "print('woken', ev, time.time() - t0 < 4)\n"
-      "print('timeout', show(p.poll(50)) if os.read(r, 1) else None)\n";
+      "print('timeout', show(p.poll(50)) if os.read(r, 1) else None)\n"
+      "a = os.dup2(r, 9)\n"  // a small alias: what select can name
+      "print('select', select.select([a], [], [], 0.05)[0])\n"
+      "os.write(w, b'q'); print('select', select.select([a], [], [], 5)[0])\n";
   {
     FILE* f = fopen((dir_ + "/poll.py").c_str(), "w");
     ASSERT_NE(f, nullptr);
@@ -144,7 +147,9 @@ TEST_F(Hijack, PollKernelAndHostDescriptors) {
             "mixed, kernel [('kernel', 1)]\n"
             "mixed, host [('host', 1)]\n"
             "woken [('kernel', 1)] True\n"
-            "timeout []\n");
+            "timeout []\n"
+            "select []\n"
+            "select [9]\n");
 }
 
 // A kernel path longer than PATH_MAX is refused, not cut to another file's name.
