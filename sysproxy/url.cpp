@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -21,6 +23,20 @@ namespace {
 // it is trying to reach.
 int host_socket(int family) {
   return static_cast<int>(::syscall(SYS_socket, family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+}
+
+// A client's connection moved to a high descriptor, out of the way of the numbers programs
+// pick for themselves: a hijacked shell's `exec 3>/rump/f` is dup2 onto 3, which must not
+// replace the connection it travels on (NetBSD's rumpclient moves its descriptors up too). The
+// system calls themselves, as for host_socket: fcntl and close may be librumphijack's.
+int move_high(int fd) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= 512) return fd;
+  const long min = static_cast<long>(rl.rlim_cur > 4096 ? 3840 : rl.rlim_cur - 256);
+  long high = ::syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
+  if (high < 0) return fd;  // no room up there: the low number still works
+  (void)::syscall(SYS_close, fd);
+  return static_cast<int>(high);
 }
 
 bool parse_port(std::string_view s, uint16_t* port) {
@@ -151,7 +167,7 @@ int connect_to(const Endpoint& ep, int* fd_out) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  *fd_out = fd;
+  *fd_out = move_high(fd);
   return 0;
 }
 

@@ -7,10 +7,12 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 #include <rump/rumpclient.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -277,6 +279,31 @@ TEST_F(RumpClient, PollAndSelectTravel) {
   EXPECT_EQ(rump_sys_pselect6(p[1] + 1, nullptr, &wr, nullptr, &none, nullptr), 1);
   EXPECT_EQ(rump_sys_close(p[0]), 0);
   EXPECT_EQ(rump_sys_close(p[1]), 0);
+}
+
+// The client's connections live at high descriptors (regression: a hijacked program's
+// dup2 onto 3, the first connection's number, replaced it, and calls then failed ENOTCONN).
+TEST_F(RumpClient, ConnectionsStayOutOfTheProgramsWay) {
+  struct rlimit rl;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_cur <= 512) GTEST_SKIP() << "RLIMIT_NOFILE of " << rl.rlim_cur << ": no room up high";
+  const long min = rl.rlim_cur > 4096 ? 3840 : static_cast<long>(rl.rlim_cur) - 256;
+  std::thread other([] { EXPECT_GE(rump_sys_getpid(), 1); });  // a second connection
+  EXPECT_GE(rump_sys_getpid(), 1);
+  other.join();
+  int sockets = 0;
+  DIR* d = opendir("/proc/self/fd");
+  ASSERT_NE(d, nullptr);
+  while (dirent* e = readdir(d)) {
+    char link[64] = {};
+    std::string path = std::string("/proc/self/fd/") + e->d_name;
+    if (readlink(path.c_str(), link, sizeof link - 1) <= 0) continue;
+    if (std::string(link).rfind("socket:", 0) != 0) continue;
+    ++sockets;
+    EXPECT_GE(atol(e->d_name), min) << "a connection at descriptor " << e->d_name;
+  }
+  closedir(d);
+  EXPECT_GE(sockets, 1);
 }
 
 TEST_F(RumpClient, ThreadsHaveCallsInFlightAtOnce) {

@@ -129,7 +129,9 @@ TEST_F(Hijack, PollKernelAndHostDescriptors) {
       "t0 = time.time(); ev = show(p.poll(5000))\n"
       "print('woken', ev, time.time() - t0 < 4)\n"
       "print('timeout', show(p.poll(50)) if os.read(r, 1) else None)\n"
-      "a = os.dup2(r, 9)\n"  // a small alias: what select can name
+      // A small alias, what select can name; 3 was the client's connection once (regression:
+      // dup2 onto it replaced the connection, and the next call failed with ENOTCONN).
+      "a = os.dup2(r, 3)\n"
       "print('select', select.select([a], [], [], 0.05)[0])\n"
       "os.write(w, b'q'); print('select', select.select([a], [], [], 5)[0])\n";
   {
@@ -149,7 +151,7 @@ TEST_F(Hijack, PollKernelAndHostDescriptors) {
             "woken [('kernel', 1)] True\n"
             "timeout []\n"
             "select []\n"
-            "select [9]\n");
+            "select [3]\n");
 }
 
 // A kernel path longer than PATH_MAX is refused, not cut to another file's name.
