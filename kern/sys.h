@@ -41,6 +41,9 @@ int64_t sys_select(Lwp& l, const SyscallArgs& a);
 int64_t sys_pselect6(Lwp& l, const SyscallArgs& a);
 
 // sys_time.cpp
+// A struct timespec duration from the caller, in nanoseconds (INT64_MAX: too long to be told
+// from for ever). EFAULT; EINVAL for a negative one or tv_nsec out of range.
+Result<int64_t> timespec_in(Lwp& l, const void* uaddr);
 int64_t sys_clock_gettime(Lwp& l, const SyscallArgs& a);
 int64_t sys_clock_getres(Lwp& l, const SyscallArgs& a);
 int64_t sys_clock_nanosleep(Lwp& l, const SyscallArgs& a);

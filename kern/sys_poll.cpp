@@ -16,8 +16,12 @@
 namespace rk::kern {
 
 void PollWord::changed() {
+  // Without pollers nothing is written: pipes call this on every read and write. A poller that
+  // begins after this load looks at the files after the change (begin() comes first, and the
+  // change was made before, under the file's lock or with a sequentially consistent store).
+  if (waiters_.load(std::memory_order_seq_cst) == 0) return;
   seq_.fetch_add(1, std::memory_order_seq_cst);
-  if (waiters_.load(std::memory_order_seq_cst) != 0) sleepq_.wake_all(&seq_);
+  sleepq_.wake_all(&seq_);
 }
 
 void PollWord::wait(uint32_t seen, int64_t host_deadline_ns) {
@@ -123,13 +127,6 @@ int64_t do_poll(Lwp& l, uint64_t ufds, uint64_t nfds, int64_t deadline) {
   return r;
 }
 
-// A timespec from the caller: nanoseconds, or EINVAL (negative, or tv_nsec out of range).
-Result<int64_t> timeout_ns(const abi::Timespec& ts) {
-  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= kNsPerSec) return Errno::kInval;
-  if (ts.tv_sec > INT64_MAX / kNsPerSec - 1) return int64_t{-1};  // for ever, in practice
-  return ts.tv_sec * kNsPerSec + ts.tv_nsec;
-}
-
 // The time left of a timeout that ends at `deadline`, for the calls that write it back.
 int64_t left_ns(Kernel& k, int64_t deadline) {
   int64_t left = deadline - k.uptime_ns();
@@ -211,9 +208,7 @@ int64_t do_select(Lwp& l, int64_t nfds_arg, const uint64_t uset[3], int64_t dead
 int64_t timespec_deadline(Lwp& l, uint64_t uaddr, int64_t* deadline) {
   *deadline = -1;
   if (uaddr == 0) return 0;
-  abi::Timespec ts;
-  if (!copyin(l, &ts, reinterpret_cast<const void*>(uaddr), sizeof ts).ok()) return kEfault;
-  Result<int64_t> ns = timeout_ns(ts);
+  Result<int64_t> ns = timespec_in(l, reinterpret_cast<const void*>(uaddr));
   if (!ns.ok()) return -to_int(ns.error());
   *deadline = deadline_after(l.kernel(), ns.value());
   return 0;
@@ -265,11 +260,11 @@ int64_t sys_select(Lwp& l, const SyscallArgs& a) {
     if (!copyin(l, &tv, reinterpret_cast<const void*>(a.a[4]), sizeof tv).ok())
       return -to_int(Errno::kFault);
     if (tv.tv_sec < 0 || tv.tv_usec < 0) return -to_int(Errno::kInval);
-    // Linux folds microseconds past a second into the seconds.
-    abi::Timespec ts{tv.tv_sec + tv.tv_usec / 1000000, (tv.tv_usec % 1000000) * 1000};
-    Result<int64_t> ns = timeout_ns(ts);
-    if (!ns.ok()) return -to_int(ns.error());
-    deadline = deadline_after(k, ns.value());
+    // Linux folds microseconds past a second into the seconds; too long is for ever.
+    const int64_t usec_secs = tv.tv_usec / 1000000;
+    if (tv.tv_sec <= INT64_MAX / kNsPerSec - 1 - usec_secs)
+      deadline = deadline_after(k, (tv.tv_sec + usec_secs) * kNsPerSec +
+                                       (tv.tv_usec % 1000000) * 1000);
   }
   const uint64_t sets[3] = {a.a[1], a.a[2], a.a[3]};
   const int64_t r = do_select(l, static_cast<int32_t>(a.a[0]), sets, deadline);

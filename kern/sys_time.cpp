@@ -36,14 +36,6 @@ Result<int64_t> clock_now(Kernel& k, int clock) {
 
 abi::Timespec to_timespec(int64_t ns) { return {ns / kNsPerSec, ns % kNsPerSec}; }
 
-Result<int64_t> timespec_in(Lwp& l, const void* uaddr) {
-  abi::Timespec ts;
-  RK_TRY(copyin(l, &ts, uaddr, sizeof ts));
-  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= kNsPerSec) return Errno::kInval;
-  if (ts.tv_sec > INT64_MAX / kNsPerSec - 1) return INT64_MAX;  // "forever"
-  return ts.tv_sec * kNsPerSec + ts.tv_nsec;
-}
-
 // Sleeps until `deadline` on `clock` (kernel time), without a virtual CPU. kIntr when the
 // process is interrupted (Proc::interrupt) before or during the sleep.
 Result<void> sleep_until(Lwp& l, int clock, int64_t deadline) {
@@ -70,6 +62,14 @@ Result<void> sleep_until(Lwp& l, int clock, int64_t deadline) {
 }
 
 }  // namespace
+
+Result<int64_t> timespec_in(Lwp& l, const void* uaddr) {
+  abi::Timespec ts;
+  RK_TRY(copyin(l, &ts, uaddr, sizeof ts));
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= kNsPerSec) return Errno::kInval;
+  if (ts.tv_sec > INT64_MAX / kNsPerSec - 1) return INT64_MAX;  // "forever"
+  return ts.tv_sec * kNsPerSec + ts.tv_nsec;
+}
 
 int64_t sys_clock_gettime(Lwp& l, const SyscallArgs& a) {
   Result<int64_t> now = clock_now(l.kernel(), static_cast<int>(a.a[0]));

@@ -174,7 +174,7 @@ std::unique_ptr<MountedImage> MountedImage::open(const Context& ctx, const Mount
     return nullptr;
   }
   m->registered_ = true;
-  if (!spec.sync && !(flags & MS_RDONLY)) {
+  if (!spec.sync) {
     if (int err = rump_pub_etfs_set_cache(kImageKey, RUMP_ETFS_CACHE_HOST)) {
       ctx.fail(spec.image, err);
       return nullptr;

@@ -215,7 +215,7 @@ Result<void> BlockDevice::flush() {
 }
 
 Result<void> BlockDevice::claim(const void* holder) {
-  BlockDevice& disk = parent_.get() != nullptr ? *parent_ : *this;
+  BlockDevice& disk = whole();
   uint32_t c = disk.claims_.load(std::memory_order_relaxed);
   for (;;) {
     if (c & kDiskHeld) return Errno::kBusy;
@@ -238,7 +238,7 @@ Result<void> BlockDevice::claim(const void* holder) {
 void BlockDevice::unclaim(const void* holder) {
   const void* expected = holder;
   if (!holder_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
-  BlockDevice& disk = parent_.get() != nullptr ? *parent_ : *this;
+  BlockDevice& disk = whole();
   if (this == &disk) disk.claims_.store(0, std::memory_order_release);
   else disk.claims_.fetch_sub(1, std::memory_order_acq_rel);
 }

@@ -85,11 +85,8 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   uint32_t partition() const { return partition_; }
 
   // A partition follows its whole disk.
-  DiskCache cache() const {
-    const BlockDevice& disk = parent_.get() != nullptr ? *parent_ : *this;
-    return disk.cache_.load(std::memory_order_relaxed);
-  }
-  void set_cache(DiskCache c) { cache_.store(c, std::memory_order_relaxed); }
+  DiskCache cache() const { return whole().cache_.load(std::memory_order_relaxed); }
+  void set_cache(DiskCache c) { whole().cache_.store(c, std::memory_order_relaxed); }
 
   // Starts a transfer. Refused at once (done() runs on the calling thread): a range outside the
   // device (EINVAL), a write to a read-only device (EROFS), a device removed (ENXIO). A kFlush
@@ -112,10 +109,7 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   Result<void> claim(const void* holder);
   void unclaim(const void* holder);
   // Whether the device (for a disk: it or any of its partitions) is claimed.
-  bool claimed() const {
-    const BlockDevice& disk = parent_.get() != nullptr ? *parent_ : *this;
-    return disk.claims_.load(std::memory_order_acquire) != 0;
-  }
+  bool claimed() const { return whole().claims_.load(std::memory_order_acquire) != 0; }
 
   // The registry's side (BlockDevices): after this, every transfer fails with ENXIO. The host
   // file is closed when the last reference goes.
@@ -136,7 +130,9 @@ class BlockDevice final : public RefCounted<BlockDevice> {
   // A write of `moved` bytes has ended (with `error`): the disk has something to flush, and a
   // large one starts its write-back (kDurable).
   void written(size_t moved, int error);
+  // The whole disk: this one, or a partition's parent.
   BlockDevice& whole() { return parent_.get() != nullptr ? *parent_ : *this; }
+  const BlockDevice& whole() const { return parent_.get() != nullptr ? *parent_ : *this; }
   // Claims of a whole disk and its partitions, in the disk's word: kDiskHeld, or the number of
   // partitions held.
   static constexpr uint32_t kDiskHeld = 1u << 31;
