@@ -137,7 +137,8 @@ Result<void> PipeBuffer::fifo_open(bool read, bool write, bool nonblock, int64_t
   if (readers_ == 0 && nonblock) return Errno::kNxio;
   ++writers_, ++w_counter_;
   partner_.broadcast();
-  wake_readers_locked();  // pollers too  // a reader blocked at end of file may now wait for data instead
+  // A reader blocked at end of file (or polling) may now wait for data instead.
+  wake_readers_locked();
   if (readers_ == 0) {
     uint32_t seen = r_counter_;
     while (r_counter_ == seen) partner_.wait(lock_);
